@@ -1,0 +1,95 @@
+// Package ingest holds everything provider-specific: one package per provider
+// (ingest/<provider>/) registers itself here with what it can do, and the
+// rest of the system looks providers up by name instead of listing them.
+package ingest
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// Context is what a normaliser knows about a raw event besides its body.
+type Context struct {
+	Tenant     string
+	UserID     string
+	Provider   string
+	RawEventID string
+	ReceivedAt time.Time
+}
+
+// Records is what a normaliser makes of one raw body.
+type Records struct {
+	Samples  []schemas.SampleBatch
+	Workouts []schemas.Workout
+	Sleep    []schemas.Sleep
+	// Skipped counts input items that were understood but not kept, by
+	// reason or unknown type (for example "unknown type HKQuantityTypeIdentifierX").
+	Skipped map[string]int
+}
+
+// Skip counts one skipped item under reason.
+func (r *Records) Skip(reason string) {
+	if r.Skipped == nil {
+		r.Skipped = map[string]int{}
+	}
+	r.Skipped[reason]++
+}
+
+// Len is the number of canonical records.
+func (r *Records) Len() int { return len(r.Samples) + len(r.Workouts) + len(r.Sleep) }
+
+// Normalizer turns one raw body into canonical records. It returns an error
+// only when the body as a whole cannot be understood; single bad items are
+// skipped and counted.
+type Normalizer func(ctx Context, body []byte) (Records, error)
+
+// Provider is one source of data and what it can do.
+type Provider struct {
+	// Name is the provider's id: apple, samsung, google, garmin, ...
+	Name string
+	// DisplayName is the provider's name for people.
+	DisplayName string
+	// SDK is true for providers whose data comes from the mobile SDKs.
+	SDK bool
+	// Normalize turns the provider's raw bodies into canonical records.
+	Normalize Normalizer
+}
+
+var (
+	mu        sync.RWMutex
+	providers = map[string]Provider{}
+)
+
+// Register adds a provider; registering a name twice panics.
+func Register(p Provider) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := providers[p.Name]; dup {
+		panic(fmt.Sprintf("ingest: provider %q registered twice", p.Name))
+	}
+	providers[p.Name] = p
+}
+
+// Lookup returns the provider registered under name.
+func Lookup(name string) (Provider, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	p, ok := providers[name]
+	return p, ok
+}
+
+// All returns every registered provider, sorted by name.
+func All() []Provider {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]Provider, 0, len(providers))
+	for _, p := range providers {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
