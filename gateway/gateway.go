@@ -1,0 +1,104 @@
+// Package gateway is wearstream's HTTP front: a thin Fiber app that
+// authenticates requests, checks bodies just enough to reject garbage, and
+// turns uploads into raw Kafka records, answering 2xx only after Kafka
+// acknowledged them. It also serves the management API (users, webhook
+// endpoints) over the configuration tables.
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/sinks/webhooks"
+)
+
+// Check is one readiness check for /readyz.
+type Check struct {
+	Name string
+	Func func(ctx context.Context) error
+}
+
+// Gateway is the HTTP app.
+type Gateway struct {
+	env    *app.Env
+	fiber  *fiber.App
+	checks []Check
+	sender *webhooks.Sender
+	now    func() time.Time
+}
+
+// Option configures a Gateway.
+type Option func(*Gateway)
+
+// WithChecks adds readiness checks (ClickHouse, the schema registry, ...).
+func WithChecks(checks ...Check) Option {
+	return func(g *Gateway) { g.checks = append(g.checks, checks...) }
+}
+
+// New builds the gateway over env.
+func New(env *app.Env, opts ...Option) *Gateway {
+	g := &Gateway{env: env, now: time.Now}
+	for _, o := range opts {
+		o(g)
+	}
+	g.sender = &webhooks.Sender{Client: webhooks.NewClient(env.Config.WebhooksAllowPrivate, env.Config.WebhookTimeout)}
+	g.fiber = fiber.New(fiber.Config{
+		AppName:               "wearstream",
+		BodyLimit:             env.Config.MaxBodyBytes,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(env.Logger),
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	g.routes()
+	return g
+}
+
+func (g *Gateway) routes() {
+	f := g.fiber
+	f.Get("/healthz", g.healthz)
+	f.Get("/readyz", g.readyz)
+
+	v1 := f.Group("/api/v1")
+	v1.Get("/webhooks/event-types", g.listEventTypes)
+
+	authed := v1.Group("", g.authenticate)
+	authed.Post("/users", g.createUser)
+	authed.Get("/users", g.listUsers)
+	authed.Get("/users/:user_id", g.getUser)
+
+	authed.Post("/sdk/users/:user_id/sync", g.sdkSync)
+
+	authed.Post("/webhooks/endpoints", g.createEndpoint)
+	authed.Get("/webhooks/endpoints", g.listEndpoints)
+	authed.Get("/webhooks/endpoints/:id", g.getEndpoint)
+	authed.Delete("/webhooks/endpoints/:id", g.deleteEndpoint)
+	authed.Get("/webhooks/endpoints/:id/secret", g.endpointSecret)
+	authed.Post("/webhooks/endpoints/:id/test", g.testEndpoint)
+
+	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// App is the underlying Fiber app, for tests.
+func (g *Gateway) App() *fiber.App { return g.fiber }
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- g.fiber.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server stopped: %w", err)
+	case <-ctx.Done():
+		return g.fiber.ShutdownWithTimeout(10 * time.Second)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

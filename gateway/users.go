@@ -1,0 +1,166 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+type userRequest struct {
+	ExternalUserID *string `json:"external_user_id"`
+	Email          *string `json:"email"`
+	FirstName      *string `json:"first_name"`
+	LastName       *string `json:"last_name"`
+}
+
+type userResponse struct {
+	ID             string    `json:"id"`
+	ExternalUserID *string   `json:"external_user_id"`
+	Email          *string   `json:"email"`
+	FirstName      *string   `json:"first_name"`
+	LastName       *string   `json:"last_name"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func userJSON(u schemas.User) userResponse {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return userResponse{ID: u.ID, ExternalUserID: opt(u.ExternalUserID), Email: opt(u.Email),
+		FirstName: opt(u.FirstName), LastName: opt(u.LastName), CreatedAt: u.CreatedAt}
+}
+
+// decodeJSON decodes a JSON object body into v; an empty body is an empty object.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return badRequest("invalid_json", "request body is not valid JSON: "+err.Error())
+	}
+	return nil
+}
+
+func (g *Gateway) createUser(c *fiber.Ctx) error {
+	var req userRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	val := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return strings.TrimSpace(*p)
+	}
+	u := schemas.User{
+		ID:             uuid.NewString(),
+		Tenant:         who(c).Tenant,
+		ExternalUserID: val(req.ExternalUserID),
+		Email:          val(req.Email),
+		FirstName:      val(req.FirstName),
+		LastName:       val(req.LastName),
+		CreatedAt:      g.now().UTC().Truncate(time.Millisecond),
+	}
+	if u.Email != "" {
+		if _, err := mail.ParseAddress(u.Email); err != nil {
+			return badRequest("invalid_field", "email: not a valid email address")
+		}
+	}
+	for field, v := range map[string]string{"external_user_id": u.ExternalUserID, "email": u.Email, "first_name": u.FirstName, "last_name": u.LastName} {
+		if len(v) > 255 {
+			return badRequest("invalid_field", field+": longer than 255 characters")
+		}
+	}
+	if u.ExternalUserID != "" {
+		dup := false
+		g.env.Tables.Users.Range(func(_ string, o schemas.User) bool {
+			dup = o.Tenant == u.Tenant && o.ExternalUserID == u.ExternalUserID
+			return !dup
+		})
+		if dup {
+			return newError(http.StatusConflict, "conflict", "external_user_id: a user with this external id already exists")
+		}
+	}
+	if err := g.env.Tables.Users.Put(c.UserContext(), u.ID, u); err != nil {
+		return unavailable("cannot store the user: " + err.Error())
+	}
+	return c.Status(http.StatusCreated).JSON(userJSON(u))
+}
+
+func (g *Gateway) getUser(c *fiber.Ctx) error {
+	u, err := g.userOf(c, "user_id")
+	if err != nil {
+		return err
+	}
+	return c.JSON(userJSON(u))
+}
+
+type userPage struct {
+	Items   []userResponse `json:"items"`
+	Total   int            `json:"total"`
+	Page    int            `json:"page"`
+	Limit   int            `json:"limit"`
+	Pages   int            `json:"pages"`
+	HasNext bool           `json:"has_next"`
+	HasPrev bool           `json:"has_prev"`
+}
+
+// listUsers pages through the tenant's users, newest first, in Open
+// Wearables' page/limit format; email and external_user_id filter exactly.
+func (g *Gateway) listUsers(c *fiber.Ctx) error {
+	page, err := queryInt(c, "page", 1, 1, 1<<30)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 20, 1, 100)
+	if err != nil {
+		return err
+	}
+	email, external := c.Query("email"), c.Query("external_user_id")
+	tenant := who(c).Tenant
+	var users []schemas.User
+	g.env.Tables.Users.Range(func(_ string, u schemas.User) bool {
+		if u.Tenant == tenant && (email == "" || strings.EqualFold(u.Email, email)) && (external == "" || u.ExternalUserID == external) {
+			users = append(users, u)
+		}
+		return true
+	})
+	sort.Slice(users, func(i, j int) bool {
+		if !users[i].CreatedAt.Equal(users[j].CreatedAt) {
+			return users[i].CreatedAt.After(users[j].CreatedAt)
+		}
+		return users[i].ID < users[j].ID
+	})
+	out := userPage{Items: []userResponse{}, Total: len(users), Page: page, Limit: limit}
+	out.Pages = (len(users) + limit - 1) / limit
+	for i := (page - 1) * limit; i < len(users) && i < page*limit; i++ {
+		out.Items = append(out.Items, userJSON(users[i]))
+	}
+	out.HasNext, out.HasPrev = page < out.Pages, page > 1
+	return c.JSON(out)
+}
+
+func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest("invalid_query", name+": must be a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+	}
+	return n, nil
+}

@@ -1,0 +1,15 @@
+//go:build !unix
+
+package chserver
+
+import (
+	"os"
+	"syscall"
+)
+
+// sysProcAttr has nothing to set where there are no process groups.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func terminate(p *os.Process) error { return p.Signal(os.Interrupt) }
+
+func kill(p *os.Process) error { return p.Kill() }

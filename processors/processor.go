@@ -1,0 +1,264 @@
+// Package processors turns raw events into canonical records.
+//
+// The processor consumes every raw topic in a consumer group and, for each
+// polled batch, runs one Kafka transaction: the canonical records it made,
+// the dead letters of what it could not read, and the consumed offsets are
+// committed together or not at all (franz-go's GroupTransactSession, KIP-447
+// fencing by group generation). Downstream readers use read_committed, so a
+// crash at any moment neither loses nor duplicates a canonical record.
+//
+// A raw event that cannot be decoded or normalised goes to the dead-letter
+// topic with the reason; it never stops the partition. The processor keeps
+// no state of its own.
+package processors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// Group is the consumer group of the processors.
+const Group = "wearstream-processors"
+
+// Stage names the processor in dead letters.
+const Stage = "process"
+
+// Config configures a Processor.
+type Config struct {
+	Brokers []string
+	Topics  schemas.Topics
+	Serde   *schemas.Serde
+	Logger  *slog.Logger
+	// MaxRecordBytes is the largest record to fetch (raw bodies can be big).
+	MaxRecordBytes int32
+	// ExtraOpts are appended to the client options (tests use them).
+	ExtraOpts []kgo.Opt
+}
+
+// Stats counts what a processor did.
+type Stats struct {
+	RawEvents   atomic.Int64
+	Records     atomic.Int64
+	DeadLetters atomic.Int64
+	Skipped     atomic.Int64
+	Aborted     atomic.Int64
+}
+
+// Processor is one member of the processor group.
+type Processor struct {
+	cfg   Config
+	sess  *kgo.GroupTransactSession
+	stats Stats
+}
+
+// New creates a processor and joins the group.
+func New(cfg Config) (*Processor, error) {
+	if cfg.MaxRecordBytes <= 0 {
+		cfg.MaxRecordBytes = 64 << 20
+	}
+	host, _ := os.Hostname()
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		// Every instance needs its own transactional id; fencing of zombies
+		// comes from the group generation (KIP-447), not from the id.
+		kgo.TransactionalID(fmt.Sprintf("wearstream-process-%s-%s", host, uuid.NewString()[:8])),
+		kgo.TransactionTimeout(60 * time.Second),
+		kgo.ConsumerGroup(Group),
+		kgo.ConsumeRegex(),
+		kgo.ConsumeTopics("^" + regexp.QuoteMeta(cfg.Topics.RawPrefix()) + ".+"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.RequireStableFetchOffsets(),
+		kgo.FetchMaxPartitionBytes(cfg.MaxRecordBytes),
+		kgo.FetchMaxBytes(cfg.MaxRecordBytes),
+		kgo.ProducerBatchMaxBytes(16 << 20),
+		kgo.MetadataMaxAge(30 * time.Second),
+	}
+	opts = append(opts, cfg.ExtraOpts...)
+	sess, err := kgo.NewGroupTransactSession(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create processor session: %w", err)
+	}
+	return &Processor{cfg: cfg, sess: sess}, nil
+}
+
+// Stats returns the processor's counters.
+func (p *Processor) Stats() *Stats { return &p.stats }
+
+// Run processes until ctx ends.
+func (p *Processor) Run(ctx context.Context) error {
+	defer p.sess.Close()
+	for {
+		fetches := p.sess.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if fetches.IsClientClosed() {
+			return errors.New("processor client closed")
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			p.cfg.Logger.Warn("fetch error", "topic", topic, "partition", partition, "err", err)
+		})
+		if fetches.NumRecords() == 0 {
+			continue
+		}
+		if err := p.processBatch(ctx, fetches); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.cfg.Logger.Error("transaction failed; the batch will be processed again", "err", err)
+			time.Sleep(time.Second)
+		}
+	}
+}
+
+func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error {
+	if err := p.sess.Begin(); err != nil {
+		return fmt.Errorf("cannot begin transaction: %w", err)
+	}
+	var produceErr atomic.Value
+	produce := func(r *kgo.Record) {
+		p.sess.Produce(ctx, r, func(_ *kgo.Record, err error) {
+			if err != nil {
+				produceErr.CompareAndSwap(nil, err)
+			}
+		})
+	}
+	var raws, records, dead, skipped int64
+	fetches.EachRecord(func(r *kgo.Record) {
+		raws++
+		out, n, err := p.Process(r)
+		if err != nil {
+			dl, derr := p.deadLetter(r, err)
+			if derr != nil {
+				produceErr.CompareAndSwap(nil, derr)
+				return
+			}
+			produce(dl)
+			dead++
+			return
+		}
+		skipped += int64(n)
+		for _, o := range out {
+			produce(o)
+		}
+		records += int64(len(out))
+	})
+	// End flushes, then commits the offsets and the produced records in
+	// one transaction. If anything failed, abort: the batch is consumed
+	// again from the last committed offsets.
+	commit := kgo.TryCommit
+	if produceErr.Load() != nil {
+		commit = kgo.TryAbort
+	}
+	committed, err := p.sess.End(ctx, commit)
+	if err != nil {
+		return fmt.Errorf("cannot end transaction: %w", err)
+	}
+	if !committed {
+		p.stats.Aborted.Add(1)
+		if e, _ := produceErr.Load().(error); e != nil {
+			return fmt.Errorf("aborted after a produce error: %w", e)
+		}
+		return errors.New("transaction aborted (group rebalanced)")
+	}
+	p.stats.RawEvents.Add(raws)
+	p.stats.Records.Add(records)
+	p.stats.DeadLetters.Add(dead)
+	p.stats.Skipped.Add(skipped)
+	return nil
+}
+
+// Process turns one raw record into the canonical records to produce. The
+// int is the number of input items skipped (unknown types, invalid items).
+func (p *Processor) Process(r *kgo.Record) ([]*kgo.Record, int, error) {
+	var raw schemas.RawEvent
+	if err := p.cfg.Serde.Decode(r.Value, &raw); err != nil {
+		return nil, 0, err
+	}
+	recs, err := Normalize(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	skipped := 0
+	for reason, n := range recs.Skipped {
+		skipped += n
+		p.cfg.Logger.Debug("skipped input items", "provider", raw.Provider, "raw_event_id", raw.ID, "reason", reason, "count", n)
+	}
+	out := make([]*kgo.Record, 0, recs.Len())
+	add := func(topic, key string, v any) error {
+		value, err := p.cfg.Serde.Encode(v)
+		if err != nil {
+			return err
+		}
+		out = append(out, &kgo.Record{Topic: topic, Key: []byte(key), Value: value})
+		return nil
+	}
+	t := p.cfg.Topics
+	for i := range recs.Samples {
+		if err := add(t.Samples(), recs.Samples[i].UserID, recs.Samples[i]); err != nil {
+			return nil, 0, err
+		}
+	}
+	for i := range recs.Workouts {
+		if err := add(t.Workouts(), recs.Workouts[i].UserID, recs.Workouts[i]); err != nil {
+			return nil, 0, err
+		}
+	}
+	for i := range recs.Sleep {
+		if err := add(t.Sleep(), recs.Sleep[i].UserID, recs.Sleep[i]); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, skipped, nil
+}
+
+// Normalize runs the raw event's provider normaliser: the one code path
+// shared by the processor and the `wearstream normalize` command.
+func Normalize(raw schemas.RawEvent) (ingest.Records, error) {
+	provider, ok := ingest.Lookup(raw.Provider)
+	if !ok || provider.Normalize == nil {
+		return ingest.Records{}, fmt.Errorf("no normaliser for provider %q", raw.Provider)
+	}
+	recs, err := provider.Normalize(ingest.Context{
+		Tenant:     raw.Tenant,
+		UserID:     raw.UserID,
+		Provider:   raw.Provider,
+		RawEventID: raw.ID,
+		ReceivedAt: raw.ReceivedAt,
+	}, raw.Body)
+	if err != nil {
+		return ingest.Records{}, fmt.Errorf("cannot normalise %s event %s: %w", raw.Provider, raw.ID, err)
+	}
+	return recs, nil
+}
+
+func (p *Processor) deadLetter(r *kgo.Record, cause error) (*kgo.Record, error) {
+	p.cfg.Logger.Warn("dead-lettering raw record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
+	value, err := p.cfg.Serde.Encode(schemas.DeadLetter{
+		Topic:     r.Topic,
+		Partition: r.Partition,
+		Offset:    r.Offset,
+		Key:       r.Key,
+		Value:     r.Value,
+		Stage:     Stage,
+		Error:     cause.Error(),
+		FailedAt:  time.Now().UTC(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &kgo.Record{Topic: p.cfg.Topics.DLQ(), Key: r.Key, Value: value}, nil
+}
