@@ -31,6 +31,9 @@ type Gateway struct {
 	checks []Check
 	sender *webhooks.Sender
 	now    func() time.Time
+	// produceTimeout bounds how long a request waits for Kafka before it
+	// is answered 503; the client then retries, and nothing was accepted.
+	produceTimeout time.Duration
 }
 
 // Option configures a Gateway.
@@ -41,9 +44,14 @@ func WithChecks(checks ...Check) Option {
 	return func(g *Gateway) { g.checks = append(g.checks, checks...) }
 }
 
+// WithProduceTimeout sets how long a request waits for Kafka (default 15 s).
+func WithProduceTimeout(d time.Duration) Option {
+	return func(g *Gateway) { g.produceTimeout = d }
+}
+
 // New builds the gateway over env.
 func New(env *app.Env, opts ...Option) *Gateway {
-	g := &Gateway{env: env, now: time.Now}
+	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second}
 	for _, o := range opts {
 		o(g)
 	}

@@ -15,10 +15,6 @@ import (
 	"github.com/wearstream/wearstream/schemas"
 )
 
-// produceTimeout bounds how long a request waits for Kafka before it is
-// answered 503; the client then retries, and nothing was acknowledged.
-const produceTimeout = 15 * time.Second
-
 // forwardedHeaders are the request headers kept on a raw event.
 var forwardedHeaders = []string{fiber.HeaderUserAgent, "X-SDK-Version", "X-App-Version"}
 
@@ -75,7 +71,7 @@ func (g *Gateway) produceRaw(c *fiber.Ctx, u schemas.User, provider string, kind
 	if err != nil {
 		return raw, err
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), produceTimeout)
+	ctx, cancel := context.WithTimeout(c.UserContext(), g.produceTimeout)
 	defer cancel()
 	rec := &kgo.Record{Topic: g.env.Topics.Raw(provider), Key: []byte(u.ID), Value: value}
 	if err := g.env.Producer.ProduceSync(ctx, rec).FirstErr(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -30,6 +31,7 @@ type KafkaOptions struct {
 // Kafka is a running single-broker kfake cluster.
 type Kafka struct {
 	cluster *kfake.Cluster
+	addrs   []string // read once: kfake's ListenAddrs blocks after Close
 }
 
 // StartKafka starts a single kfake broker. Compaction of compacted topics
@@ -64,11 +66,11 @@ func StartKafka(opts KafkaOptions) (*Kafka, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot start kafka on %s:%d: %w", host, port, err)
 	}
-	return &Kafka{cluster: cluster}, nil
+	return &Kafka{cluster: cluster, addrs: cluster.ListenAddrs()}, nil
 }
 
 // Addrs returns the host:port of each broker, for kgo.SeedBrokers.
-func (k *Kafka) Addrs() []string { return k.cluster.ListenAddrs() }
+func (k *Kafka) Addrs() []string { return slices.Clone(k.addrs) }
 
 // Cluster returns the kfake cluster, for tests that steer it (Compact, ...).
 func (k *Kafka) Cluster() *kfake.Cluster { return k.cluster }

@@ -2,18 +2,20 @@ package devstack
 
 // srfake answers every compatibility question with "compatible" and accepts
 // any schema text. The interceptor below makes the embedded registry behave
-// like a Confluent one set to BACKWARD for the requests that matter to
-// wearstream: registering a version and checking compatibility. Only Avro
+// like a Confluent one for the requests that matter to wearstream:
+// registering a version and checking compatibility. It always checks
+// BACKWARD against the latest version (or, for a compatibility check, the
+// versions asked about), whatever level a subject is set to. Only Avro
 // schemas without references are accepted, since those are all wearstream
-// uses and all that StoredSchema can carry. Registrations are serialised, so
-// the check, the registration and the persisting of a version happen as one
-// step; a version that cannot be persisted is removed again.
+// uses and all that StoredSchema can carry. Requests under /contexts/ go to
+// srfake unchecked. Registrations are serialised, so the check, the
+// registration and the persisting of a version happen as one step; a version
+// that cannot be persisted is removed again.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -60,7 +62,6 @@ type RegistryOptions struct {
 // Registry is a running srfake schema registry that enforces BACKWARD
 // compatibility against the latest version of a subject.
 type Registry struct {
-	fake    *srfake.Registry
 	inner   http.Handler // srfake's own handler, for lookups
 	routes  *http.ServeMux
 	persist func(subject string, version, id int, schema string) error
@@ -79,7 +80,6 @@ func StartRegistry(opts RegistryOptions) (*Registry, error) {
 		return nil, err
 	}
 	r := &Registry{
-		fake:    fake,
 		inner:   fake.Handler(),
 		routes:  http.NewServeMux(),
 		persist: opts.Persist,
@@ -88,7 +88,7 @@ func StartRegistry(opts RegistryOptions) (*Registry, error) {
 	r.routes.HandleFunc("POST /subjects/{subject}/versions", r.register)
 	r.routes.HandleFunc("POST /compatibility/subjects/{subject}/versions", r.checkCompatibility)
 	r.routes.HandleFunc("POST /compatibility/subjects/{subject}/versions/{version}", r.checkCompatibility)
-	fake.Intercept(r.Intercept)
+	fake.Intercept(r.intercept)
 
 	addr := opts.Addr
 	if addr == "" {
@@ -116,9 +116,9 @@ func (r *Registry) Close() {
 	<-r.serve
 }
 
-// Intercept is the srfake interceptor that checks registrations and answers
+// intercept is the srfake interceptor that checks registrations and answers
 // compatibility checks; it reports whether it wrote the response.
-func (r *Registry) Intercept(w http.ResponseWriter, req *http.Request) bool {
+func (r *Registry) intercept(w http.ResponseWriter, req *http.Request) bool {
 	if req.Method != http.MethodPost || req.Context().Value(internalRequest{}) != nil {
 		return false
 	}
@@ -148,11 +148,13 @@ func (r *Registry) register(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 
-	if found, err := r.lookup(req.Context(), subject, body); err != nil {
-		writeError(w, http.StatusInternalServerError, codeStoreError, err.Error())
-		return
-	} else if found != nil {
+	switch found, status, raw := r.lookup(req.Context(), subject, body); status {
+	case http.StatusOK: // already registered: no check, as Confluent does
 		respondJSON(w, http.StatusOK, map[string]int{"id": found.ID})
+		return
+	case http.StatusNotFound:
+	default:
+		copyResponse(w, status, raw)
 		return
 	}
 	latest, status, raw := r.fetch(req.Context(), pathVersion(subject, "latest"))
@@ -173,12 +175,10 @@ func (r *Registry) register(w http.ResponseWriter, req *http.Request) {
 		copyResponse(w, rec.Code, rec.Body.Bytes())
 		return
 	}
-	created, err := r.lookup(req.Context(), subject, body)
-	if err == nil && created == nil {
-		err = errors.New("registered version not found")
-	}
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, codeStoreError, fmt.Sprintf("cannot find the registered schema: %v", err))
+	created, status, raw := r.lookup(req.Context(), subject, body)
+	if status != http.StatusOK {
+		writeError(w, http.StatusInternalServerError, codeStoreError,
+			fmt.Sprintf("cannot find the registered schema: HTTP %d %s", status, bytes.TrimSpace(raw)))
 		return
 	}
 	if err := r.persist(subject, created.Version, created.ID, created.Schema.Schema); err != nil {
@@ -271,32 +271,25 @@ func checkSchema(w http.ResponseWriter, schema sr.Schema) bool {
 	return false
 }
 
-// lookup returns the version of subject that holds the schema in body, or
-// nil when there is none.
-func (r *Registry) lookup(ctx context.Context, subject string, body []byte) (*sr.SubjectSchema, error) {
-	rec := r.call(ctx, http.MethodPost, "/subjects/"+url.PathEscape(subject), body)
-	switch rec.Code {
-	case http.StatusOK:
-		var s sr.SubjectSchema
-		if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
-			return nil, fmt.Errorf("cannot decode schema of %q: %w", subject, err)
-		}
-		return &s, nil
-	case http.StatusNotFound:
-		return nil, nil
-	default:
-		return nil, fmt.Errorf("cannot look up schema in %q: %s", subject, bytes.TrimSpace(rec.Body.Bytes()))
-	}
+// lookup finds the version of subject that holds the schema in body; it
+// answers 404 when there is none, and on anything but 200 the status and
+// body to pass on.
+func (r *Registry) lookup(ctx context.Context, subject string, body []byte) (sr.SubjectSchema, int, []byte) {
+	return r.decode(r.call(ctx, http.MethodPost, "/subjects/"+url.PathEscape(subject), body))
 }
 
 // fetch gets one subject version from srfake; on anything but 200 it returns
 // the status and body to pass on.
 func (r *Registry) fetch(ctx context.Context, path string) (sr.SubjectSchema, int, []byte) {
-	rec := r.call(ctx, http.MethodGet, path, nil)
+	return r.decode(r.call(ctx, http.MethodGet, path, nil))
+}
+
+// decode reads a subject version out of a 200 answer from srfake.
+func (r *Registry) decode(rec *httptest.ResponseRecorder) (sr.SubjectSchema, int, []byte) {
 	var s sr.SubjectSchema
 	if rec.Code == http.StatusOK {
 		if err := json.Unmarshal(rec.Body.Bytes(), &s); err != nil {
-			return s, http.StatusInternalServerError, errorBody(codeStoreError, fmt.Sprintf("cannot decode %s: %v", path, err))
+			return s, http.StatusInternalServerError, errorBody(codeStoreError, fmt.Sprintf("cannot decode a schema from the registry: %v", err))
 		}
 	}
 	return s, rec.Code, rec.Body.Bytes()

@@ -1,0 +1,52 @@
+# wearstream: two commands do everything on a fresh machine.
+#   make dev   runs the whole system on the embedded stack
+#   make test  runs every test, end to end included
+# Both install what they need first (clickhouse-server with apt, Go modules).
+
+GO        ?= go
+BIN       := bin/wearstream
+PKGS      := ./...
+# Packages whose code runs goroutines get the race detector.
+RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
+
+.PHONY: dev test deps clickhouse build vet bench fuzz clean
+
+dev: deps build
+	./$(BIN) dev
+
+test: deps vet
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/wearstream
+
+vet:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+deps: clickhouse
+	$(GO) mod download
+
+# ClickHouse 18.16 is the only server Debian ships; production runs current
+# ClickHouse. Install it when missing (needs root or sudo).
+clickhouse:
+	@if [ ! -x /usr/sbin/clickhouse-server ]; then \
+	  echo "installing clickhouse-server with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; \
+	fi
+
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./schemas/ ./ingest/... ./sinks/webhooks/ ./sinks/clickhouse/
+	$(GO) run ./benchmarks/loadgen
+
+# Short fuzzing of every parser of outside input (each target for FUZZTIME).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/sdk/
+	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./sinks/webhooks/
+
+clean:
+	rm -rf bin .wearstream

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/gateway"
+	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/config"
+	"github.com/wearstream/wearstream/processors"
+	"github.com/wearstream/wearstream/schemas"
+	chsink "github.com/wearstream/wearstream/sinks/clickhouse"
+	"github.com/wearstream/wearstream/sinks/webhooks"
+)
+
+// openEnv loads the configuration and opens the shared environment.
+func openEnv(ctx context.Context) (*app.Env, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, cfg, app.NewLogger(cfg))
+}
+
+// connectClickHouse connects to the configured ClickHouse, creates the
+// database and applies pending migrations.
+func connectClickHouse(ctx context.Context, cfg config.Config, logger *slog.Logger) (driver.Conn, error) {
+	if cfg.ClickHouseAddr == "" {
+		return nil, fmt.Errorf("CLICKHOUSE_ADDR is not set")
+	}
+	conn, err := chsink.Connect(ctx, chsink.ConnOptions{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase, Username: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := chsink.Migrate(ctx, conn, logger)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		logger.Info("applied clickhouse migration", "migration", m)
+	}
+	return conn, nil
+}
+
+func clickHouseCheck(conn driver.Conn) gateway.Check {
+	return gateway.Check{Name: "clickhouse", Func: func(ctx context.Context) error {
+		return chsink.Ready(ctx, conn)
+	}}
+}
+
+// serveGateway runs the HTTP gateway until ctx ends.
+func serveGateway(ctx context.Context, env *app.Env, checks ...gateway.Check) error {
+	ln, err := net.Listen("tcp", env.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", env.Config.HTTPAddr, err)
+	}
+	return gateway.New(env, gateway.WithChecks(checks...)).Serve(ctx, ln)
+}
+
+// process runs one processor until ctx ends.
+func process(ctx context.Context, env *app.Env) error {
+	p, err := processors.New(processors.Config{
+		Brokers:        env.Brokers,
+		Topics:         env.Topics,
+		Serde:          env.Serde,
+		Logger:         env.Logger.With("component", "process"),
+		MaxRecordBytes: int32(env.Config.MaxBodyBytes + 1<<20),
+	})
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx)
+}
+
+// sink runs the ClickHouse sink until ctx ends.
+func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(env.Brokers...),
+		kgo.ConsumerGroup(chsink.Group),
+		kgo.ConsumeTopics(env.Topics.Canonical()...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+	)
+	if err != nil {
+		return fmt.Errorf("cannot create sink consumer: %w", err)
+	}
+	defer cl.Close()
+	logger := env.Logger.With("component", "sink")
+	s := chsink.New(chsink.Config{
+		Client:    cl,
+		Decode:    func(_ string, value []byte) (any, error) { return env.Serde.DecodeNew(value) },
+		Writer:    chsink.NewWriter(conn),
+		BatchRows: env.Config.SinkBatchRows,
+		BatchWait: env.Config.SinkBatchWait,
+		Logger:    logger,
+		OnBadRecord: func(r *kgo.Record, err error) {
+			deadLetter(ctx, env, logger, r, "sink", err)
+		},
+	})
+	return s.Run(ctx)
+}
+
+// deadLetter sends a record a stage cannot handle to the dead-letter topic.
+func deadLetter(ctx context.Context, env *app.Env, logger *slog.Logger, r *kgo.Record, stage string, cause error) {
+	logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
+	value, err := env.Serde.Encode(schemas.DeadLetter{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Stage: stage, Error: cause.Error(), FailedAt: r.Timestamp.UTC()})
+	if err == nil {
+		err = env.Producer.ProduceSync(ctx, &kgo.Record{Topic: env.Topics.DLQ(), Key: r.Key, Value: value}).FirstErr()
+	}
+	if err != nil {
+		logger.Error("cannot dead-letter record", "topic", r.Topic, "offset", r.Offset, "err", err)
+	}
+}
+
+// deliver runs the webhook delivery consumer until ctx ends.
+func deliver(ctx context.Context, env *app.Env) error {
+	d, err := webhooks.NewDeliverer(webhooks.DelivererConfig{
+		Brokers:     env.Brokers,
+		Topics:      env.Topics,
+		Serde:       env.Serde,
+		Endpoints:   env.Tables.Endpoints,
+		Box:         env.Box,
+		Sender:      &webhooks.Sender{Client: webhooks.NewClient(env.Config.WebhooksAllowPrivate, env.Config.WebhookTimeout)},
+		Producer:    env.Producer,
+		Logger:      env.Logger.With("component", "deliver"),
+		Concurrency: env.Config.WebhookConcurrency,
+	})
+	if err != nil {
+		return err
+	}
+	return d.Run(ctx)
+}
+
+func runGateway(ctx context.Context, _ []string) error {
+	env, err := openEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	var checks []gateway.Check
+	if env.Config.ClickHouseAddr != "" {
+		conn, err := connectClickHouse(ctx, env.Config, env.Logger)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		checks = append(checks, clickHouseCheck(conn))
+	}
+	env.Logger.Info("gateway listening", "addr", env.Config.HTTPAddr)
+	return serveGateway(ctx, env, checks...)
+}
+
+func runProcess(ctx context.Context, _ []string) error {
+	env, err := openEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	return process(ctx, env)
+}
+
+func runSink(ctx context.Context, _ []string) error {
+	env, err := openEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	conn, err := connectClickHouse(ctx, env.Config, env.Logger)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return sink(ctx, env, conn)
+}
+
+func runDeliver(ctx context.Context, _ []string) error {
+	env, err := openEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	return deliver(ctx, env)
+}
+
+func runMigrate(ctx context.Context, _ []string) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	logger := app.NewLogger(cfg)
+	conn, err := connectClickHouse(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fmt.Println("clickhouse schema is up to date")
+	return nil
+}

@@ -1,0 +1,62 @@
+// Command wearstream runs the wearstream pipeline: every component is a
+// subcommand of this one binary, configured by environment variables.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	// Providers register themselves with the ingest registry.
+	_ "github.com/wearstream/wearstream/ingest/sdk"
+)
+
+const usage = `wearstream: wearable health data on Kafka and ClickHouse.
+
+Usage: wearstream <command> [arguments]
+
+Commands:
+  dev        run everything in one process on an embedded Kafka, schema registry and ClickHouse
+  gateway    run the HTTP gateway
+  process    run a raw-to-canonical processor
+  sink       run the ClickHouse sink
+  deliver    run the webhook delivery consumer
+  migrate    apply the ClickHouse migrations and exit
+  admin      manage tenants and API keys (wearstream admin help)
+  normalize  print the canonical records a provider payload yields
+
+Configuration is read from the environment; see the README for every variable.
+`
+
+type command func(ctx context.Context, args []string) error
+
+var commands = map[string]command{
+	"dev":       runDev,
+	"gateway":   runGateway,
+	"process":   runProcess,
+	"sink":      runSink,
+	"deliver":   runDeliver,
+	"migrate":   runMigrate,
+	"admin":     runAdmin,
+	"normalize": runNormalize,
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
+		fmt.Print(usage)
+		return
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "wearstream: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd(ctx, os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "wearstream %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,287 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// The sink's delivery rule: offsets are committed only after ClickHouse
+// accepted every record polled before the commit, so a crash at any point
+// re-delivers, and never skips, data. Re-delivered rows have the same keys
+// and versions and collapse under FINAL. A failed insert is retried with
+// backoff, forever: the sink stalls rather than dropping or skipping data.
+// Records that can never be inserted (undecodable, malformed ids) are handed
+// to OnBadRecord and skipped, so they cannot stall a partition.
+//
+// The client blocks rebalances from each poll until the batch is written and
+// committed, so no partition moves to another member with records written
+// here but not committed.
+
+const (
+	defaultBatchRows  = 50_000
+	defaultBatchWait  = time.Second
+	minRetryBackoff   = 100 * time.Millisecond
+	maxRetryBackoff   = 30 * time.Second
+	shutdownFlushTime = 30 * time.Second
+)
+
+// Config configures a Sink.
+type Config struct {
+	// Client is a consumer-group client on the canonical topics, built with
+	// kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll() and
+	// kgo.FetchIsolationLevel(kgo.ReadCommitted()).
+	Client *kgo.Client
+	// Decode turns a record value into *schemas.SampleBatch,
+	// *schemas.Workout or *schemas.Sleep.
+	Decode func(topic string, value []byte) (any, error)
+	// Writer inserts the batches.
+	Writer *Writer
+	// BatchRows flushes once this many rows (samples, workouts and sleep
+	// sessions) are pending; default 50,000.
+	BatchRows int
+	// BatchWait flushes once the oldest pending record is this old; default 1 s.
+	BatchWait time.Duration
+	// Logger receives flush, retry and bad-record events; nil discards them.
+	Logger *slog.Logger
+	// OnBadRecord receives each record that cannot be decoded or inserted,
+	// and must return only once the record is safe (dead-lettered): its
+	// offset is committed with the next batch. Nil logs and skips it.
+	OnBadRecord func(rec *kgo.Record, err error)
+}
+
+// Stats are the sink's counters since it was created.
+type Stats struct {
+	// Samples, Workouts and Sleep count the rows written to each table.
+	Samples, Workouts, Sleep uint64
+	// Records counts the Kafka records written.
+	Records uint64
+	// Batches counts successful flushes that wrote rows.
+	Batches uint64
+	// BadRecords counts records handed to OnBadRecord.
+	BadRecords uint64
+	// Retries counts failed inserts that were retried.
+	Retries uint64
+	// CommitErrors counts offset commits that failed (the next commit covers them).
+	CommitErrors uint64
+	// PendingRows counts rows polled and waiting for the next flush.
+	PendingRows int
+	// LastFlush is when the last batch was written; zero before the first.
+	LastFlush time.Time
+	// LastFlushRows and LastFlushTook describe that batch.
+	LastFlushRows int
+	// LastFlushTook is how long writing that batch took, retries included.
+	LastFlushTook time.Duration
+}
+
+// Rows returns the total rows written to all tables.
+func (s Stats) Rows() uint64 { return s.Samples + s.Workouts + s.Sleep }
+
+// Sink consumes canonical records from Kafka and writes them to ClickHouse.
+type Sink struct {
+	cfg Config
+	log *slog.Logger
+
+	mu    sync.Mutex
+	stats Stats
+
+	// The batch in progress; only Run touches it.
+	pending  Rows
+	records  int       // Kafka records in pending
+	uncommit bool      // records were polled since the last commit
+	oldest   time.Time // when the first uncommitted record was polled
+}
+
+// New returns a Sink for cfg, filling in defaults.
+func New(cfg Config) *Sink {
+	if cfg.BatchRows <= 0 {
+		cfg.BatchRows = defaultBatchRows
+	}
+	if cfg.BatchWait <= 0 {
+		cfg.BatchWait = defaultBatchWait
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Sink{cfg: cfg, log: cfg.Logger}
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Sink) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Run consumes until ctx is done or the client is closed. On cancellation it
+// makes one bounded attempt to write and commit what it holds, then returns
+// nil; anything not written is re-delivered to the next consumer.
+func (s *Sink) Run(ctx context.Context) error {
+	if s.cfg.Client == nil || s.cfg.Decode == nil || s.cfg.Writer == nil {
+		return errors.New("cannot run the clickhouse sink: Client, Decode and Writer are required")
+	}
+	for {
+		fetches := s.poll(ctx)
+		if fetches.IsClientClosed() {
+			return errors.New("cannot consume: the kafka client was closed")
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			s.log.Warn("kafka fetch error", "topic", topic, "partition", partition, "err", err)
+		})
+		fetches.EachRecord(s.add)
+
+		if ctx.Err() != nil {
+			return s.shutdown()
+		}
+		if s.uncommit && (s.pending.Len() >= s.cfg.BatchRows || time.Since(s.oldest) >= s.cfg.BatchWait) {
+			if err := s.flush(ctx); err != nil {
+				if ctx.Err() != nil {
+					return s.shutdown()
+				}
+				return err
+			}
+		}
+		if !s.uncommit {
+			s.cfg.Client.AllowRebalance()
+		}
+	}
+}
+
+// poll waits for records, but no longer than the pending batch may wait.
+func (s *Sink) poll(ctx context.Context) kgo.Fetches {
+	if !s.uncommit {
+		return s.cfg.Client.PollFetches(ctx)
+	}
+	pctx, cancel := context.WithDeadline(ctx, s.oldest.Add(s.cfg.BatchWait))
+	defer cancel()
+	return s.cfg.Client.PollFetches(pctx)
+}
+
+// add decodes one record into the pending batch, or hands it to OnBadRecord.
+func (s *Sink) add(rec *kgo.Record) {
+	if !s.uncommit {
+		s.uncommit, s.oldest = true, time.Now()
+	}
+	v, err := s.cfg.Decode(rec.Topic, rec.Value)
+	if err != nil {
+		s.bad(rec, fmt.Errorf("cannot decode: %w", err))
+		return
+	}
+	if err := check(v); err != nil {
+		s.bad(rec, err)
+		return
+	}
+	switch r := v.(type) {
+	case *schemas.SampleBatch:
+		s.pending.Samples = append(s.pending.Samples, *r)
+	case *schemas.Workout:
+		s.pending.Workouts = append(s.pending.Workouts, *r)
+	case *schemas.Sleep:
+		s.pending.Sleep = append(s.pending.Sleep, *r)
+	}
+	s.records++
+	s.mu.Lock()
+	s.stats.PendingRows = s.pending.Len()
+	s.mu.Unlock()
+}
+
+func (s *Sink) bad(rec *kgo.Record, err error) {
+	s.mu.Lock()
+	s.stats.BadRecords++
+	s.mu.Unlock()
+	if s.cfg.OnBadRecord != nil {
+		s.cfg.OnBadRecord(rec, err)
+		return
+	}
+	s.log.Error("skipping bad record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
+}
+
+// flush writes the pending batch, retrying until ClickHouse accepts it or
+// ctx is done, then commits every polled offset and allows rebalancing.
+func (s *Sink) flush(ctx context.Context) error {
+	began := time.Now()
+	rows := s.pending.Len()
+	if rows > 0 {
+		backoff := minRetryBackoff
+		for {
+			err := s.cfg.Writer.Write(ctx, s.pending)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("cannot write batch before shutdown: %w", err)
+			}
+			if errors.Is(err, ErrInvalid) {
+				// Every record was checked on arrival, so this is a bug.
+				return fmt.Errorf("cannot write batch: %w", err)
+			}
+			s.mu.Lock()
+			s.stats.Retries++
+			s.mu.Unlock()
+			wait := backoff/2 + rand.N(backoff/2+1)
+			s.log.Warn("clickhouse insert failed, retrying", "rows", rows, "in", wait, "err", err)
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("cannot write batch before shutdown: %w", ctx.Err())
+			case <-time.After(wait):
+			}
+			backoff = min(2*backoff, maxRetryBackoff)
+		}
+	}
+	took := time.Since(began)
+	s.mu.Lock()
+	if rows > 0 {
+		s.stats.Batches++
+		s.stats.Records += uint64(s.records)
+		for i := range s.pending.Samples {
+			s.stats.Samples += uint64(len(s.pending.Samples[i].Samples))
+		}
+		s.stats.Workouts += uint64(len(s.pending.Workouts))
+		s.stats.Sleep += uint64(len(s.pending.Sleep))
+		s.stats.LastFlush, s.stats.LastFlushRows, s.stats.LastFlushTook = time.Now(), rows, took
+	}
+	s.stats.PendingRows = 0
+	s.mu.Unlock()
+	if rows > 0 {
+		s.log.Debug("clickhouse batch written", "rows", rows, "records", s.records, "took", took)
+	}
+
+	// Everything polled so far is now written or dead-lettered.
+	if err := s.cfg.Client.CommitUncommittedOffsets(ctx); err != nil {
+		// The rows are in ClickHouse; whoever re-reads them re-writes the
+		// same keys, and the next commit covers these offsets.
+		s.mu.Lock()
+		s.stats.CommitErrors++
+		s.mu.Unlock()
+		s.log.Warn("cannot commit offsets", "err", err)
+	}
+	s.pending = Rows{}
+	s.records, s.uncommit = 0, false
+	s.cfg.Client.AllowRebalance()
+	return nil
+}
+
+// shutdown makes one bounded attempt to write and commit the pending batch.
+func (s *Sink) shutdown() error {
+	defer s.cfg.Client.AllowRebalance()
+	if !s.uncommit {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownFlushTime)
+	defer cancel()
+	if err := s.flush(ctx); err != nil {
+		s.log.Warn("pending batch not written at shutdown; it will be consumed again", "rows", s.pending.Len(), "err", err)
+	}
+	return nil
+}

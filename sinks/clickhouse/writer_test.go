@@ -1,0 +1,191 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+func TestWriterSamplesIdempotent(t *testing.T) {
+	conn := newDatabase(t, true)
+	w := NewWriter(conn)
+	ctx := context.Background()
+
+	batch := sampleBatch(1000, "garmin:app", 1)
+	for range 2 {
+		if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{batch}}); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	if n := count(t, conn, "SELECT count() FROM samples"); n != 2000 {
+		t.Fatalf("raw rows = %d, want 2000 before merges", n)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL"); n != 1000 {
+		t.Fatalf("rows under FINAL = %d, want 1000", n)
+	}
+
+	// The same samples from another source are other samples.
+	other := sampleBatch(1000, "apple:watch", 1)
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{other}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL"); n != 2000 {
+		t.Fatalf("rows under FINAL = %d, want 2000", n)
+	}
+
+	// Late device information replaces the rows instead of adding some.
+	late := sampleBatch(1000, "garmin:app", 2)
+	late.Source.Device, late.Source.DeviceType = "Forerunner 965", "watch"
+	for i := range late.Samples {
+		late.Samples[i].Value += 1000
+	}
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{late}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL"); n != 2000 {
+		t.Fatalf("rows under FINAL after a higher version = %d, want 2000", n)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL WHERE source_id = 'garmin:app' AND (version != 2 OR value < 1000 OR device != 'Forerunner 965')"); n != 0 {
+		t.Fatalf("%d rows still show the old version", n)
+	}
+
+	// Millisecond part, offset and the nullable daily-total flag survive.
+	var (
+		ts     time.Time
+		ms     uint16
+		offset int16
+		daily  *uint8
+	)
+	row := conn.QueryRow(ctx, "SELECT ts, ts_ms, zone_offset, is_daily_total FROM samples FINAL WHERE source_id = 'garmin:app' ORDER BY ts, ts_ms LIMIT 1 OFFSET 1")
+	if err := row.Scan(&ts, &ms, &offset, &daily); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if !ts.Equal(testBase) || ms != 250 || offset != 120 || daily != nil {
+		t.Fatalf("second sample = %v +%d ms, offset %d, daily %v; want %v +250 ms, 120, nil", ts, ms, offset, daily, testBase)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL WHERE is_daily_total = 1"); n != 2 {
+		t.Fatalf("daily totals = %d, want 2", n)
+	}
+	// The batch crosses a month boundary: two partitions.
+	if n := count(t, conn, "SELECT uniqExact(partition) FROM system.parts WHERE database = currentDatabase() AND table = 'samples' AND active"); n != 2 {
+		t.Fatalf("partitions = %d, want 2", n)
+	}
+}
+
+func TestWriterWorkoutsAndSleep(t *testing.T) {
+	conn := newDatabase(t, true)
+	w := NewWriter(conn)
+	ctx := context.Background()
+
+	rows := Rows{Workouts: []schemas.Workout{workout(1)}, Sleep: []schemas.Sleep{sleepSession(1, false)}}
+	for range 2 {
+		if err := w.Write(ctx, rows); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	updated := workout(2)
+	updated.CaloriesKcal = ptr(700)
+	updated.Deleted = true
+	if err := w.Write(ctx, Rows{Workouts: []schemas.Workout{updated}, Sleep: []schemas.Sleep{sleepSession(2, true)}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if n := count(t, conn, "SELECT count() FROM workouts FINAL"); n != 1 {
+		t.Fatalf("workouts under FINAL = %d, want 1", n)
+	}
+	if n := count(t, conn, "SELECT count() FROM sleep FINAL"); n != 1 {
+		t.Fatalf("sleep sessions under FINAL = %d, want 1", n)
+	}
+
+	var (
+		version   uint64
+		deleted   uint8
+		kcal      *float64
+		distance  *float64
+		heartRate *float64
+		start     time.Time
+	)
+	if err := conn.QueryRow(ctx, "SELECT version, deleted, calories_kcal, distance_meters, avg_heart_rate_bpm, start_time FROM workouts FINAL").
+		Scan(&version, &deleted, &kcal, &distance, &heartRate, &start); err != nil {
+		t.Fatalf("scan workout: %v", err)
+	}
+	if version != 2 || deleted != 1 || kcal == nil || *kcal != 700 || distance != nil || heartRate == nil || *heartRate != 151.5 || !start.Equal(testBase) {
+		t.Fatalf("workout = v%d deleted %d kcal %v distance %v hr %v start %v", version, deleted, kcal, distance, heartRate, start)
+	}
+
+	var (
+		deep       *float64
+		efficiency *float64
+		stages     []string
+		starts     []time.Time
+	)
+	if err := conn.QueryRow(ctx, "SELECT deep_minutes, efficiency_percent, interval_stage, interval_start FROM sleep FINAL").
+		Scan(&deep, &efficiency, &stages, &starts); err != nil {
+		t.Fatalf("scan sleep: %v", err)
+	}
+	if deep == nil || *deep != 90 || efficiency == nil || *efficiency != 87.5 || len(stages) != 2 || stages[1] != "deep" || !starts[1].Equal(testBase.Add(-7*time.Hour)) {
+		t.Fatalf("sleep = deep %v efficiency %v stages %v starts %v", deep, efficiency, stages, starts)
+	}
+	if n := count(t, conn, "SELECT count() FROM sleep WHERE version = 1 AND deep_minutes IS NULL"); n != 2 {
+		t.Fatalf("version-1 sessions without stages = %d, want 2", n)
+	}
+}
+
+func TestWriterRejectsInvalid(t *testing.T) {
+	conn := newDatabase(t, true)
+	w := NewWriter(conn)
+	f := func(name string, rows Rows) {
+		t.Helper()
+		if err := w.Write(context.Background(), rows); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("%s: Write error = %v, want ErrInvalid", name, err)
+		}
+	}
+	good := sampleBatch(3, "garmin:app", 1)
+
+	b := sampleBatch(3, "garmin:app", 1)
+	b.UserID = "not-a-uuid"
+	f("user id", Rows{Samples: []schemas.SampleBatch{good, b}})
+
+	b = sampleBatch(3, "garmin:app", 1)
+	b.Samples[1].Time = time.Time{}
+	f("zero time", Rows{Samples: []schemas.SampleBatch{b}})
+
+	wk := workout(1)
+	wk.ZoneOffset = 5000
+	f("zone offset", Rows{Workouts: []schemas.Workout{wk}})
+
+	sl := sleepSession(1, true)
+	sl.Version = -1
+	f("version", Rows{Sleep: []schemas.Sleep{sl}})
+
+	if n := count(t, conn, "SELECT count() FROM samples"); n != 0 {
+		t.Fatalf("an invalid write inserted %d rows", n)
+	}
+}
+
+func BenchmarkWriter(b *testing.B) {
+	conn := newDatabase(b, true)
+	w := NewWriter(conn)
+	ctx := context.Background()
+	const perBatch = 100_000
+	// 100 batches of 1000 samples: one Write of 100k rows.
+	rows := Rows{}
+	for i := range 100 {
+		sb := sampleBatch(perBatch/100, "garmin:app", 1)
+		sb.SeriesType = []string{"heart_rate", "steps", "hrv_sdnn", "spo2"}[i%4]
+		for j := range sb.Samples {
+			sb.Samples[j].Time = sb.Samples[j].Time.Add(time.Duration(i) * time.Hour)
+		}
+		rows.Samples = append(rows.Samples, sb)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := w.Write(ctx, rows); err != nil {
+			b.Fatalf("Write: %v", err)
+		}
+	}
+	b.ReportMetric(float64(perBatch*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
