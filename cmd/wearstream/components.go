@@ -33,7 +33,17 @@ func connectClickHouse(ctx context.Context, cfg config.Config, logger *slog.Logg
 	if cfg.ClickHouseAddr == "" {
 		return nil, fmt.Errorf("CLICKHOUSE_ADDR is not set")
 	}
-	conn, err := chsink.Connect(ctx, chsink.ConnOptions{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDatabase, Username: cfg.ClickHouseUser, Password: cfg.ClickHousePassword})
+	auth := chsink.Auth(cfg.ClickHouseUser, cfg.ClickHousePassword)
+	boot, err := chsink.Connect(ctx, cfg.ClickHouseAddr, "default", auth)
+	if err != nil {
+		return nil, err
+	}
+	err = chsink.EnsureDatabase(ctx, boot, cfg.ClickHouseDatabase)
+	boot.Close()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := chsink.Connect(ctx, cfg.ClickHouseAddr, cfg.ClickHouseDatabase, auth)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +60,19 @@ func connectClickHouse(ctx context.Context, cfg config.Config, logger *slog.Logg
 
 func clickHouseCheck(conn driver.Conn) gateway.Check {
 	return gateway.Check{Name: "clickhouse", Func: func(ctx context.Context) error {
-		return chsink.Ready(ctx, conn)
+		if err := conn.Ping(ctx); err != nil {
+			return err
+		}
+		for _, table := range []string{"samples", "workouts", "sleep"} {
+			var exists uint8
+			if err := conn.QueryRow(ctx, "EXISTS TABLE "+table).Scan(&exists); err != nil {
+				return err
+			}
+			if exists != 1 {
+				return fmt.Errorf("table %s is missing (run wearstream migrate)", table)
+			}
+		}
+		return nil
 	}}
 }
 
@@ -82,7 +104,7 @@ func process(ctx context.Context, env *app.Env) error {
 func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(env.Brokers...),
-		kgo.ConsumerGroup(chsink.Group),
+		kgo.ConsumerGroup(sinkGroup),
 		kgo.ConsumeTopics(env.Topics.Canonical()...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -204,3 +226,6 @@ func runMigrate(ctx context.Context, _ []string) error {
 	fmt.Println("clickhouse schema is up to date")
 	return nil
 }
+
+// sinkGroup is the consumer group of the ClickHouse sinks.
+const sinkGroup = "wearstream-sink-clickhouse"

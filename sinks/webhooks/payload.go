@@ -73,7 +73,9 @@ func SampleMessages(b schemas.SampleBatch) []Message {
 	headPart = appendJSON(headPart, b.SeriesType)
 	headPart = append(headPart, `,"sample_count":`...)
 	headPart = strconv.AppendInt(headPart, int64(len(b.Samples)), 10)
-	perSample := len(typePart) + len(tailPart) + 96
+	// Per sample: the shared parts plus about 70 bytes of timestamp, zone
+	// offset, value and punctuation.
+	perSample := len(typePart) + len(tailPart) + 80
 
 	total := (len(b.Samples) + MaxSamplesPerMessage - 1) / MaxSamplesPerMessage
 	at := eventTime(b.IngestedAt, b.Samples[len(b.Samples)-1].Time)
@@ -90,50 +92,58 @@ func SampleMessages(b schemas.SampleBatch) []Message {
 			}
 		}
 
-		data := make([]byte, 0, len(headPart)+128+len(samples)*perSample)
-		data = append(data, headPart...)
-		data = append(data, `,"start_time":"`...)
-		data = appendTime(data, start)
-		data = append(data, `","end_time":"`...)
-		data = appendTime(data, end)
-		data = append(data, `","samples":[`...)
+		// The first event's body is built in place; the others copy its data.
+		prefix := envelopePrefix(nil, events[0], at)
+		buf := make([]byte, 0, len(prefix)+len(headPart)+128+len(samples)*perSample)
+		buf = append(buf, prefix...)
+		buf = append(buf, headPart...)
+		buf = append(buf, `,"start_time":"`...)
+		buf = appendTime(buf, start)
+		buf = append(buf, `","end_time":"`...)
+		buf = appendTime(buf, end)
+		buf = append(buf, `","samples":[`...)
 		for i, s := range samples {
 			if i > 0 {
-				data = append(data, ',')
+				buf = append(buf, ',')
 			}
-			data = append(data, `{"timestamp":"`...)
-			data = appendTime(data, s.Time)
-			data = append(data, `","zone_offset":"`...)
-			data = appendZoneOffset(data, s.ZoneOffset)
-			data = append(data, typePart...)
-			data = appendFloat(data, s.Value)
-			data = append(data, tailPart...)
+			buf = append(buf, `{"timestamp":"`...)
+			buf = appendTime(buf, s.Time)
+			buf = append(buf, `","zone_offset":"`...)
+			buf = appendZoneOffset(buf, s.ZoneOffset)
+			buf = append(buf, typePart...)
+			buf = appendFloat(buf, s.Value)
+			buf = append(buf, tailPart...)
 			switch {
 			case s.IsDailyTotal == nil:
-				data = append(data, "null"...)
+				buf = append(buf, "null"...)
 			case *s.IsDailyTotal:
-				data = append(data, "true"...)
+				buf = append(buf, "true"...)
 			default:
-				data = append(data, "false"...)
+				buf = append(buf, "false"...)
 			}
-			data = append(data, '}')
+			buf = append(buf, '}')
 		}
-		data = append(data, ']')
+		buf = append(buf, ']')
 		if total > 1 {
-			data = append(data, `,"chunk_index":`...)
-			data = strconv.AppendInt(data, int64(chunk), 10)
-			data = append(data, `,"total_chunks":`...)
-			data = strconv.AppendInt(data, int64(total), 10)
+			buf = append(buf, `,"chunk_index":`...)
+			buf = strconv.AppendInt(buf, int64(chunk), 10)
+			buf = append(buf, `,"total_chunks":`...)
+			buf = strconv.AppendInt(buf, int64(total), 10)
 		}
-		data = append(data, '}')
+		buf = append(buf, '}')
+		data := buf[len(prefix):]
+		body := append(buf, '}')
 
-		for _, event := range events {
+		for i, event := range events {
+			if i > 0 {
+				body = envelope(event, at, data)
+			}
 			msgs = append(msgs, Message{
 				ID:     MessageID(event, b.ID, b.Version, chunk),
 				Type:   event,
 				Tenant: b.Tenant,
 				UserID: b.UserID,
-				Body:   envelope(event, at, data),
+				Body:   body,
 			})
 		}
 	}
@@ -424,14 +434,18 @@ func eventTime(ingested, fallback time.Time) time.Time {
 
 // envelope returns {"type": event, "timestamp": at, "data": data}.
 func envelope(event string, at time.Time, data []byte) []byte {
-	b := make([]byte, 0, len(data)+len(event)+64)
+	b := envelopePrefix(make([]byte, 0, len(data)+len(event)+64), event, at)
+	b = append(b, data...)
+	return append(b, '}')
+}
+
+// envelopePrefix appends the envelope up to where the data object starts.
+func envelopePrefix(b []byte, event string, at time.Time) []byte {
 	b = append(b, `{"type":`...)
 	b = appendJSON(b, event)
 	b = append(b, `,"timestamp":"`...)
 	b = appendTime(b, at)
-	b = append(b, `","data":`...)
-	b = append(b, data...)
-	return append(b, '}')
+	return append(b, `","data":`...)
 }
 
 // appendJSON appends the JSON encoding of v. Every value given to it is
