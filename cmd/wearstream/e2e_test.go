@@ -1,0 +1,287 @@
+package main
+
+// The end-to-end test runs the real pipeline: kfake and srfake in-process, a
+// real ClickHouse child process, the gateway on loopback HTTP, the processor,
+// the ClickHouse sink and the delivery consumer, exactly as `wearstream dev`
+// wires them. It posts the HealthKit fixture, asserts the rows in ClickHouse
+// and a signature-verified webhook at a local receiver, then re-posts the same
+// body and asserts that no row count changes.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/wearstream/wearstream/gateway"
+	"github.com/wearstream/wearstream/internal/chserver"
+	"github.com/wearstream/wearstream/internal/testenv"
+	"github.com/wearstream/wearstream/sinks/webhooks"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	chserver.StopTestServer()
+	os.Exit(code)
+}
+
+// receiver is a webhook endpoint that verifies every delivery's signature.
+type receiver struct {
+	t      *testing.T
+	secret string
+	mu     sync.Mutex
+	got    map[string][]map[string]any // event type -> payloads
+	ids    map[string]int              // webhook-id -> deliveries
+	bad    int
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.secret == "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	h := r.Header
+	if err := webhooks.Verify([]string{rc.secret}, h.Get("webhook-id"), h.Get("webhook-timestamp"), h.Get("webhook-signature"), body, time.Now(), 5*time.Minute); err != nil {
+		rc.bad++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if h.Get("svix-id") != h.Get("webhook-id") || h.Get("svix-signature") != h.Get("webhook-signature") || h.Get("svix-timestamp") != h.Get("webhook-timestamp") {
+		rc.bad++
+	}
+	var msg struct {
+		Type string         `json:"type"`
+		Data map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(body, &msg); err != nil {
+		rc.bad++
+	}
+	rc.got[msg.Type] = append(rc.got[msg.Type], msg.Data)
+	rc.ids[h.Get("webhook-id")]++
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rc *receiver) count(event string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.got[event])
+}
+
+func TestEndToEnd(t *testing.T) {
+	ch := chserver.TestServer(t)
+	db := ch.NewDatabase(t)
+	st := testenv.Start(t, map[string]string{"CLICKHOUSE_ADDR": ch.Addr, "CLICKHOUSE_DATABASE": db})
+	env := st.Env
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	conn, err := connectClickHouse(ctx, env.Config, env.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	key, err := bootstrap(ctx, env)
+	if err != nil || key == "" {
+		t.Fatalf("bootstrap: %q, %v", key, err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := "http://" + ln.Addr().String()
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context) error{
+		func(ctx context.Context) error {
+			return gateway.New(env, gateway.WithChecks(clickHouseCheck(conn))).Serve(ctx, ln)
+		},
+		func(ctx context.Context) error { return process(ctx, env) },
+		func(ctx context.Context) error { return sink(ctx, env, conn) },
+		func(ctx context.Context) error { return deliver(ctx, env) },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				t.Errorf("component stopped: %v", err)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	call := func(method, path string, body []byte, want int) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, api+path, bytes.NewReader(body))
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
+		}
+		var out map[string]any
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+	waitFor(t, "readiness", func() bool {
+		resp, err := http.Get(api + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+
+	rc := &receiver{t: t, got: map[string][]map[string]any{}, ids: map[string]int{}}
+	hook := httptest.NewServer(rc)
+	defer hook.Close()
+
+	user := call("POST", "/api/v1/users", []byte(`{"email":"jane@example.com"}`), 201)["id"].(string)
+	ep := call("POST", "/api/v1/webhooks/endpoints", []byte(`{"url":"`+hook.URL+`/hook","description":"e2e","filter_types":["workout.created","sleep.created","heart_rate.created","series.heart_rate.created","spo2.created","steps.created"]}`), 201)["id"].(string)
+	secret := call("GET", "/api/v1/webhooks/endpoints/"+ep+"/secret", nil, 200)["key"].(string)
+	rc.mu.Lock()
+	rc.secret = secret
+	rc.mu.Unlock()
+
+	body, err := os.ReadFile("testdata/sdk_sync_healthkit.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call("POST", "/api/v1/sdk/users/"+user+"/sync", body, 202)
+
+	// ClickHouse: the exact rows.
+	const wantSamples = 21
+	waitFor(t, "samples in clickhouse", func() bool { return count(t, conn, "samples FINAL") == wantSamples })
+	waitFor(t, "workouts and sleep in clickhouse", func() bool {
+		return count(t, conn, "workouts FINAL") == 3 && count(t, conn, "sleep FINAL") == 1
+	})
+	wantValue := func(series string, at string, want float64) {
+		t.Helper()
+		var got float64
+		q := "SELECT value FROM samples FINAL WHERE user_id = toUUID(?) AND series_type = ? AND ts = toDateTime(?, 'UTC')"
+		if err := conn.QueryRow(ctx, q, user, series, at).Scan(&got); err != nil {
+			t.Fatalf("%s at %s: %v", series, at, err)
+		}
+		if got < want-1e-9 || got > want+1e-9 {
+			t.Fatalf("%s at %s = %v, want %v", series, at, got, want)
+		}
+	}
+	wantValue("heart_rate", "2026-01-14 05:30:12", 58)
+	wantValue("steps", "2022-05-28 23:56:11", 66)
+	wantValue("oxygen_saturation", "2026-01-14 03:05:00", 97)     // HealthKit fraction 0.97 -> percent
+	wantValue("body_fat_percentage", "2026-01-14 06:20:00", 21.4) // fraction -> percent
+	wantValue("height", "2026-01-01 09:00:00", 175.26)            // m -> cm
+	wantValue("heart_rate_variability_sdnn", "2026-01-14 02:11:40", 48.7)
+	wantValue("respiratory_rate", "2026-01-14 03:05:00", 14.5)
+	wantValue("weight", "2026-01-14 06:20:00", 71.4)
+	wantValue("energy", "2026-01-14 06:00:00", 12.84)
+	wantValue("distance_walking_running", "2026-01-14 06:00:00", 412.6)
+
+	var zone int16
+	var unit string
+	if err := conn.QueryRow(ctx, "SELECT zone_offset, unit FROM samples FINAL WHERE series_type = 'heart_rate'").Scan(&zone, &unit); err != nil || zone != 60 || unit != "bpm" {
+		t.Fatalf("heart_rate zone_offset, unit = %d, %q, %v; want 60, bpm", zone, unit, err)
+	}
+	type workoutRow struct {
+		Type     string   `ch:"type"`
+		Calories *float64 `ch:"calories_kcal"`
+		Distance *float64 `ch:"distance_meters"`
+		AvgHR    *float64 `ch:"avg_heart_rate_bpm"`
+	}
+	var workouts []workoutRow
+	if err := conn.Select(ctx, &workouts, "SELECT type, calories_kcal, distance_meters, avg_heart_rate_bpm FROM workouts FINAL ORDER BY start_time"); err != nil {
+		t.Fatal(err)
+	}
+	if len(workouts) != 3 || workouts[0].Type != "cycling" || workouts[1].Type != "walking" || workouts[2].Type != "running" ||
+		*workouts[2].Calories < 463.89 || *workouts[2].Calories > 463.91 || *workouts[2].Distance != 7210.4 || *workouts[2].AvgHR != 149.3 {
+		t.Fatalf("workouts = %+v", workouts)
+	}
+	var start, end time.Time
+	var sleepZone int16
+	var deep, rem float64
+	if err := conn.QueryRow(ctx, "SELECT start_time, end_time, zone_offset, deep_minutes, rem_minutes FROM sleep FINAL").Scan(&start, &end, &sleepZone, &deep, &rem); err != nil {
+		t.Fatal(err)
+	}
+	if start.UTC().Format(time.RFC3339) != "2026-01-13T21:35:00Z" || end.UTC().Format(time.RFC3339) != "2026-01-14T05:58:00Z" || sleepZone != 60 || deep != 89 || rem != 82.5 {
+		t.Fatalf("sleep = %v %v %d deep %v rem %v", start, end, sleepZone, deep, rem)
+	}
+
+	// Webhooks: signature-verified, filtered, with Open Wearables' shapes.
+	waitFor(t, "webhooks", func() bool {
+		return rc.count("workout.created") == 3 && rc.count("sleep.created") == 1 && rc.count("heart_rate.created") >= 2 &&
+			rc.count("series.heart_rate.created") == 1 && rc.count("spo2.created") == 1 && rc.count("steps.created") == 1
+	})
+	rc.mu.Lock()
+	if rc.bad != 0 {
+		t.Fatalf("%d deliveries failed verification", rc.bad)
+	}
+	if n := len(rc.got["body_composition.created"]); n != 0 {
+		t.Fatalf("filter_types ignored: %d body_composition.created deliveries", n)
+	}
+	var run map[string]any
+	for _, w := range rc.got["workout.created"] {
+		if w["type"] == "running" {
+			run = w
+		}
+	}
+	if run == nil || run["user_id"] != user || run["distance_meters"] != 7210.4 || run["zone_offset"] != "+01:00" {
+		t.Fatalf("running workout payload = %v", run)
+	}
+	spo2 := rc.got["spo2.created"][0]
+	samples := spo2["samples"].([]any)
+	if spo2["series_type"] != "oxygen_saturation" || len(samples) != 1 || samples[0].(map[string]any)["value"] != 97.0 {
+		t.Fatalf("spo2 payload = %v", spo2)
+	}
+	rc.mu.Unlock()
+
+	// The same upload again: the pipeline processes it (webhooks arrive
+	// again), the table gets the rows again, and FINAL shows the same rows.
+	rawBefore := count(t, conn, "samples")
+	call("POST", "/api/v1/sdk/users/"+user+"/sync", body, 202)
+	waitFor(t, "second upload in clickhouse", func() bool {
+		return count(t, conn, "samples") >= rawBefore+wantSamples && rc.count("workout.created") == 6
+	})
+	if n := count(t, conn, "samples FINAL"); n != wantSamples {
+		t.Fatalf("samples FINAL after re-post = %d, want %d", n, wantSamples)
+	}
+	if w, s := count(t, conn, "workouts FINAL"), count(t, conn, "sleep FINAL"); w != 3 || s != 1 {
+		t.Fatalf("after re-post: %d workouts, %d sleep sessions under FINAL", w, s)
+	}
+}
+
+func count(t *testing.T, conn driver.Conn, from string) uint64 {
+	t.Helper()
+	var n uint64
+	if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+from).Scan(&n); err != nil {
+		t.Fatalf("count %s: %v", from, err)
+	}
+	return n
+}
+
+// waitFor polls cond until it holds, failing after a generous timeout: the
+// machines are shared and slow at times, and tests never assert on time.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,49 @@
+package sdk
+
+import (
+	"math"
+	"testing"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+func FuzzNormalize(f *testing.F) {
+	for _, name := range fixtures {
+		f.Add(readFixture(f, name))
+	}
+	f.Add([]byte(`{"provider":"apple","data":{"records":[{"type":"HKQuantityTypeIdentifierHeartRate","startDate":5,"value":"1"}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, parseErr := Parse(body)
+		recs, err := Normalize(testContext(""), body)
+		if (parseErr == nil) != (err == nil) {
+			t.Fatalf("Parse error %v but Normalize error %v", parseErr, err)
+		}
+		if err != nil {
+			return
+		}
+		for _, b := range recs.Samples {
+			st, ok := schemas.LookupSeriesType(b.SeriesType)
+			if !ok || st.Unit != b.Unit || b.ID == "" || len(b.Samples) == 0 {
+				t.Fatalf("bad batch %+v", b)
+			}
+			for i, s := range b.Samples {
+				if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+					t.Fatalf("%s: value %v", b.SeriesType, s.Value)
+				}
+				if i > 0 && !s.Time.After(b.Samples[i-1].Time) {
+					t.Fatalf("%s: samples not strictly ordered", b.SeriesType)
+				}
+			}
+		}
+		for _, w := range recs.Workouts {
+			if !schemas.IsWorkoutType(w.Type) || w.EndTime.Before(w.StartTime) || w.ID == "" {
+				t.Fatalf("bad workout %+v", w)
+			}
+		}
+		for _, s := range recs.Sleep {
+			if !s.EndTime.After(s.StartTime) || s.SleepDurationSeconds < 0 || s.SleepDurationSeconds > s.InBedSeconds {
+				t.Fatalf("bad sleep %+v", s)
+			}
+		}
+	})
+}
