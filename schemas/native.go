@@ -43,16 +43,44 @@ func fromNative(native any, ptr any) error {
 	return codecFor(rv.Elem().Type()).from(native, rv.Elem())
 }
 
+// buildMu serialises building; finished codecs are read without locks.
+var buildMu sync.Mutex
+
 func codecFor(t reflect.Type) *codec {
 	if c, ok := codecs.Load(t); ok {
 		return c.(*codec)
 	}
-	c := buildCodec(t)
-	actual, _ := codecs.LoadOrStore(t, c)
-	return actual.(*codec)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if c, ok := codecs.Load(t); ok {
+		return c.(*codec)
+	}
+	b := builder{}
+	c := b.codec(t)
+	// Publish only complete codecs: another goroutine may use them at once.
+	for typ, c := range b {
+		codecs.Store(typ, c)
+	}
+	return c
 }
 
-func buildCodec(t reflect.Type) *codec {
+// builder holds the codecs under construction, so recursive types terminate.
+type builder map[reflect.Type]*codec
+
+func (b builder) codec(t reflect.Type) *codec {
+	if c, ok := codecs.Load(t); ok {
+		return c.(*codec)
+	}
+	if c, ok := b[t]; ok {
+		return c
+	}
+	c := &codec{}
+	b[t] = c
+	*c = *b.build(t)
+	return c
+}
+
+func (b builder) build(t reflect.Type) *codec {
 	switch {
 	case t == timeType:
 		return &codec{
@@ -82,9 +110,9 @@ func buildCodec(t reflect.Type) *codec {
 			},
 		}
 	case t.Kind() == reflect.Struct:
-		return structCodec(t)
+		return b.structCodec(t)
 	case t.Kind() == reflect.Pointer:
-		return unionCodec(t)
+		return b.unionCodec(t)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
 		return &codec{
 			to: func(v reflect.Value) any {
@@ -98,12 +126,15 @@ func buildCodec(t reflect.Type) *codec {
 				if !ok {
 					return fmt.Errorf("want bytes, got %T", n)
 				}
+				if len(b) == 0 {
+					b = nil // empty and absent are the same on the wire
+				}
 				v.SetBytes(b)
 				return nil
 			},
 		}
 	case t.Kind() == reflect.Slice:
-		elem := codecFor(t.Elem())
+		elem := b.codec(t.Elem())
 		return &codec{
 			to: func(v reflect.Value) any {
 				out := make([]any, v.Len())
@@ -128,7 +159,7 @@ func buildCodec(t reflect.Type) *codec {
 			},
 		}
 	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-		elem := codecFor(t.Elem())
+		elem := b.codec(t.Elem())
 		return &codec{
 			to: func(v reflect.Value) any {
 				out := make(map[string]any, v.Len())
@@ -218,8 +249,8 @@ func scalarCodec(t reflect.Type) *codec {
 }
 
 // unionCodec maps a pointer to a ["null", T] union: nil is null.
-func unionCodec(t reflect.Type) *codec {
-	elem := codecFor(t.Elem())
+func (b builder) unionCodec(t reflect.Type) *codec {
+	elem := b.codec(t.Elem())
 	branch := avroBranch(t.Elem())
 	return &codec{
 		to: func(v reflect.Value) any {
@@ -275,10 +306,8 @@ type field struct {
 	codec *codec
 }
 
-func structCodec(t reflect.Type) *codec {
+func (b builder) structCodec(t reflect.Type) *codec {
 	c := &codec{}
-	// Register before building the fields so recursive types terminate.
-	codecs.Store(t, c)
 	var fields []field
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -286,7 +315,7 @@ func structCodec(t reflect.Type) *codec {
 		if name == "" || name == "-" {
 			continue
 		}
-		fields = append(fields, field{index: i, name: name, codec: codecFor(f.Type)})
+		fields = append(fields, field{index: i, name: name, codec: b.codec(f.Type)})
 	}
 	c.to = func(v reflect.Value) any {
 		out := make(map[string]any, len(fields))

@@ -24,8 +24,8 @@ import (
 
 // Errors of URL validation and guarded dialing.
 var (
-	ErrInvalidURL       = errors.New("invalid endpoint url")
-	ErrForbiddenAddress = errors.New("forbidden endpoint address")
+	ErrInvalidURL       = errors.New("invalid endpoint url")       // not an absolute http(s) URL with a plain host
+	ErrForbiddenAddress = errors.New("forbidden endpoint address") // loopback, private, link-local or another internal address
 )
 
 // forbiddenPrefixes are the networks an endpoint may not reach unless

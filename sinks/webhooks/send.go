@@ -34,8 +34,8 @@ const drainBytes = 64 << 10
 
 // Errors of a delivery attempt.
 var (
-	ErrStatus  = errors.New("endpoint answered a status other than 2xx")
-	ErrTimeout = errors.New("endpoint did not answer in time")
+	ErrStatus  = errors.New("endpoint answered a status other than 2xx") // the endpoint answered, but not with 2xx
+	ErrTimeout = errors.New("endpoint did not answer in time")           // the client timeout or a deadline expired
 )
 
 // Sender delivers webhook messages over HTTP; it is safe for concurrent use.

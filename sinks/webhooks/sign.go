@@ -32,13 +32,13 @@ const secretBytes = 24
 
 // Errors of signing and verification; callers tell them apart with errors.Is.
 var (
-	ErrNoSecret            = errors.New("no signing secret")
-	ErrInvalidSecret       = errors.New("invalid signing secret")
-	ErrMissingHeader       = errors.New("missing webhook header")
-	ErrInvalidTimestamp    = errors.New("invalid webhook timestamp")
-	ErrTimestampTooOld     = errors.New("webhook timestamp too old")
-	ErrTimestampTooNew     = errors.New("webhook timestamp too new")
-	ErrNoMatchingSignature = errors.New("no matching webhook signature")
+	ErrNoSecret            = errors.New("no signing secret")             // no secret was given
+	ErrInvalidSecret       = errors.New("invalid signing secret")        // a secret is not base64 or is empty
+	ErrMissingHeader       = errors.New("missing webhook header")        // webhook-id, -timestamp or -signature is empty
+	ErrInvalidTimestamp    = errors.New("invalid webhook timestamp")     // webhook-timestamp is not Unix seconds
+	ErrTimestampTooOld     = errors.New("webhook timestamp too old")     // older than the tolerance: a replay or a slow queue
+	ErrTimestampTooNew     = errors.New("webhook timestamp too new")     // further ahead than the tolerance: clock skew
+	ErrNoMatchingSignature = errors.New("no matching webhook signature") // no v1 signature matches any secret
 )
 
 // NewSecret returns a new random signing secret, "whsec_" followed by the
