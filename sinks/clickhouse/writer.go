@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -12,9 +13,9 @@ import (
 	"github.com/wearstream/wearstream/schemas"
 )
 
-// Samples go in column by column (one Append per column for the whole
-// batch), which costs far fewer allocations than row by row at 100k-row
-// batches; workouts and sleep sessions are few and go in row by row.
+// Samples, the bulk of the data, go in column by column (see writeSamples),
+// which costs far fewer allocations than batch.Append row by row; workouts
+// and sleep sessions are few and go in row by row.
 
 // ErrInvalid marks a record that can never be inserted (a malformed id, a
 // time outside the DateTime range, ...); retrying it is pointless.
@@ -40,17 +41,14 @@ func (r Rows) Len() int {
 // tables of its connection's database.
 type Writer struct {
 	conn driver.Conn
-	now  func() time.Time
 }
 
 // NewWriter returns a Writer on conn.
 func NewWriter(conn driver.Conn) *Writer {
-	return &Writer{conn: conn, now: time.Now}
+	return &Writer{conn: conn}
 }
 
 const (
-	samplesInsert = "INSERT INTO samples (tenant_id, user_id, series_type, ts, ts_ms, source_id, provider, device, device_type, source_name, value, unit, zone_offset, is_daily_total, batch_id, raw_event_id, version, deleted, ingested_at)"
-
 	workoutsInsert = "INSERT INTO workouts (tenant_id, user_id, id, source_id, provider, device, device_type, source_name, provider_record_id, type, name, start_time, end_time, zone_offset, duration_seconds, calories_kcal, distance_meters, avg_heart_rate_bpm, max_heart_rate_bpm, min_heart_rate_bpm, avg_pace_sec_per_km, elevation_gain_meters, steps, avg_speed_mps, max_speed_mps, avg_power_watts, raw_event_id, version, deleted, ingested_at)"
 
 	sleepInsert = "INSERT INTO sleep (tenant_id, user_id, id, source_id, provider, device, device_type, source_name, provider_record_id, start_time, end_time, zone_offset, duration_seconds, sleep_duration_seconds, in_bed_seconds, efficiency_percent, awake_minutes, light_minutes, deep_minutes, rem_minutes, is_nap, interval_stage, interval_start, interval_end, raw_event_id, version, deleted, ingested_at)"
@@ -76,7 +74,7 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 			return err
 		}
 	}
-	now := w.now().UTC()
+	now := time.Now().UTC()
 	if err := w.writeSamples(ctx, rows.Samples, now); err != nil {
 		return err
 	}
@@ -94,75 +92,71 @@ func (w *Writer) writeSamples(ctx context.Context, batches []schemas.SampleBatch
 	if n == 0 {
 		return nil
 	}
-	var (
-		tenant      = make([]string, 0, n)
-		user        = make([]uuid.UUID, 0, n)
-		seriesType  = make([]string, 0, n)
-		ts          = make([]time.Time, 0, n)
-		tsMS        = make([]uint16, 0, n)
-		sourceID    = make([]string, 0, n)
-		provider    = make([]string, 0, n)
-		device      = make([]string, 0, n)
-		deviceType  = make([]string, 0, n)
-		sourceName  = make([]string, 0, n)
-		value       = make([]float64, 0, n)
-		unit        = make([]string, 0, n)
-		zoneOffset  = make([]int16, 0, n)
-		dailyTotal  = make([]*uint8, 0, n)
-		batchID     = make([]uuid.UUID, 0, n)
-		rawEventID  = make([]string, 0, n)
-		version     = make([]uint64, 0, n)
-		deleted     = make([]uint8, 0, n)
-		ingestedAt  = make([]time.Time, 0, n)
-		yes, no     = uint8(1), uint8(0)
-		dailyTrue   = &yes
-		dailyFalse  = &no
-		columnNames = [...]string{"tenant_id", "user_id", "series_type", "ts", "ts_ms", "source_id", "provider", "device", "device_type", "source_name", "value", "unit", "zone_offset", "is_daily_total", "batch_id", "raw_event_id", "version", "deleted", "ingested_at"}
-	)
-	for i := range batches {
-		b := &batches[i]
-		uid, bid := uuid.MustParse(b.UserID), uuid.MustParse(b.ID)
-		ingested := ingestedTime(b.IngestedAt, now)
-		for _, s := range b.Samples {
-			t := s.Time.UTC()
-			tenant = append(tenant, b.Tenant)
-			user = append(user, uid)
-			seriesType = append(seriesType, b.SeriesType)
-			ts = append(ts, t.Truncate(time.Second))
-			tsMS = append(tsMS, uint16(t.Nanosecond()/int(time.Millisecond)))
-			sourceID = append(sourceID, b.Source.ID)
-			provider = append(provider, b.Source.Provider)
-			device = append(device, b.Source.Device)
-			deviceType = append(deviceType, b.Source.DeviceType)
-			sourceName = append(sourceName, b.Source.Name)
-			value = append(value, s.Value)
-			unit = append(unit, b.Unit)
-			zoneOffset = append(zoneOffset, int16(s.ZoneOffset))
-			switch {
-			case s.IsDailyTotal == nil:
-				dailyTotal = append(dailyTotal, nil)
-			case *s.IsDailyTotal:
-				dailyTotal = append(dailyTotal, dailyTrue)
-			default:
-				dailyTotal = append(dailyTotal, dailyFalse)
-			}
-			batchID = append(batchID, bid)
-			rawEventID = append(rawEventID, b.RawEventID)
-			version = append(version, uint64(b.Version))
-			deleted = append(deleted, 0)
-			ingestedAt = append(ingestedAt, ingested)
-		}
-	}
-	columns := [...]any{tenant, user, seriesType, ts, tsMS, sourceID, provider, device, deviceType, sourceName, value, unit, zoneOffset, dailyTotal, batchID, rawEventID, version, deleted, ingestedAt}
-
 	batch, err := w.conn.PrepareBatch(ctx, samplesInsert)
 	if err != nil {
 		return fmt.Errorf("cannot prepare samples insert: %w", err)
 	}
 	defer abortUnsent(batch)
-	for i, col := range columns {
-		if err := batch.Column(i).Append(col); err != nil {
-			return fmt.Errorf("cannot append samples column %s: %w", columnNames[i], err)
+	cols := make([]driver.BatchColumn, len(sampleColumns))
+	for i := range cols {
+		cols[i] = batch.Column(i)
+	}
+
+	// Columns that vary per sample are gathered and appended whole.
+	var (
+		ts         = make([]time.Time, 0, n)
+		tsMS       = make([]uint16, 0, n)
+		value      = make([]float64, 0, n)
+		zoneOffset = make([]int16, 0, n)
+		dailyTotal = make([]*uint8, 0, n)
+		yes, no    = uint8(1), uint8(0)
+	)
+	// Columns that are the same for a whole SampleBatch are boxed once per
+	// batch and appended row by row, which allocates nothing per row.
+	constant := make([]any, len(sampleColumns))
+	for i := range batches {
+		b := &batches[i]
+		constant[colTenant] = b.Tenant
+		constant[colUser] = uuid.MustParse(b.UserID)
+		constant[colSeriesType] = b.SeriesType
+		constant[colSourceID] = b.Source.ID
+		constant[colProvider] = b.Source.Provider
+		constant[colDevice] = b.Source.Device
+		constant[colDeviceType] = b.Source.DeviceType
+		constant[colSourceName] = b.Source.Name
+		constant[colUnit] = b.Unit
+		constant[colBatchID] = uuid.MustParse(b.ID)
+		constant[colRawEventID] = b.RawEventID
+		constant[colVersion] = uint64(b.Version)
+		constant[colDeleted] = uint8(0)
+		constant[colIngestedAt] = ingestedTime(b.IngestedAt, now)
+		for _, smp := range b.Samples {
+			for _, c := range sampleConstantColumns {
+				if err := cols[c].AppendRow(constant[c]); err != nil {
+					return fmt.Errorf("cannot append samples column %s: %w", sampleColumns[c], err)
+				}
+			}
+			t := smp.Time.UTC()
+			ts = append(ts, t.Truncate(time.Second))
+			tsMS = append(tsMS, uint16(t.Nanosecond()/int(time.Millisecond)))
+			value = append(value, smp.Value)
+			zoneOffset = append(zoneOffset, int16(smp.ZoneOffset))
+			switch {
+			case smp.IsDailyTotal == nil:
+				dailyTotal = append(dailyTotal, nil)
+			case *smp.IsDailyTotal:
+				dailyTotal = append(dailyTotal, &yes)
+			default:
+				dailyTotal = append(dailyTotal, &no)
+			}
+		}
+	}
+	for _, col := range []struct {
+		c int
+		v any
+	}{{colTS, ts}, {colTSMS, tsMS}, {colValue, value}, {colZoneOffset, zoneOffset}, {colDailyTotal, dailyTotal}} {
+		if err := cols[col.c].Append(col.v); err != nil {
+			return fmt.Errorf("cannot append samples column %s: %w", sampleColumns[col.c], err)
 		}
 	}
 	if err := batch.Send(); err != nil {
@@ -170,6 +164,35 @@ func (w *Writer) writeSamples(ctx context.Context, batches []schemas.SampleBatch
 	}
 	return nil
 }
+
+// The columns of samplesInsert, in order.
+var sampleColumns = [...]string{"tenant_id", "user_id", "series_type", "ts", "ts_ms", "source_id", "provider", "device", "device_type", "source_name", "value", "unit", "zone_offset", "is_daily_total", "batch_id", "raw_event_id", "version", "deleted", "ingested_at"}
+
+var samplesInsert = "INSERT INTO samples (" + strings.Join(sampleColumns[:], ", ") + ")"
+
+const (
+	colTenant = iota
+	colUser
+	colSeriesType
+	colTS
+	colTSMS
+	colSourceID
+	colProvider
+	colDevice
+	colDeviceType
+	colSourceName
+	colValue
+	colUnit
+	colZoneOffset
+	colDailyTotal
+	colBatchID
+	colRawEventID
+	colVersion
+	colDeleted
+	colIngestedAt
+)
+
+var sampleConstantColumns = [...]int{colTenant, colUser, colSeriesType, colSourceID, colProvider, colDevice, colDeviceType, colSourceName, colUnit, colBatchID, colRawEventID, colVersion, colDeleted, colIngestedAt}
 
 func (w *Writer) writeWorkouts(ctx context.Context, workouts []schemas.Workout, now time.Time) error {
 	if len(workouts) == 0 {
