@@ -41,7 +41,7 @@ type Config struct {
 	// kgo.FetchIsolationLevel(kgo.ReadCommitted()).
 	Client *kgo.Client
 	// Decode turns a record value into *schemas.SampleBatch,
-	// *schemas.Workout or *schemas.Sleep.
+	// *schemas.Workout or *schemas.Sleep (or the same types as values).
 	Decode func(topic string, value []byte) (any, error)
 	// Writer inserts the batches.
 	Writer *Writer
@@ -177,6 +177,14 @@ func (s *Sink) add(rec *kgo.Record) {
 	if err != nil {
 		s.bad(rec, fmt.Errorf("cannot decode: %w", err))
 		return
+	}
+	switch r := v.(type) { // accept values as well as pointers
+	case schemas.SampleBatch:
+		v = &r
+	case schemas.Workout:
+		v = &r
+	case schemas.Sleep:
+		v = &r
 	}
 	if err := check(v); err != nil {
 		s.bad(rec, err)

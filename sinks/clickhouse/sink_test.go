@@ -20,7 +20,8 @@ import (
 var topics = schemas.NewTopics("")
 
 // decodeJSON stands in for the schema-registry serde: the sink only sees
-// the Decode function.
+// the Decode function. Sleep comes back as a value, the others as pointers;
+// the sink takes both.
 func decodeJSON(topic string, value []byte) (any, error) {
 	var v any
 	switch topic {
@@ -29,7 +30,11 @@ func decodeJSON(topic string, value []byte) (any, error) {
 	case topics.Workouts():
 		v = new(schemas.Workout)
 	case topics.Sleep():
-		v = new(schemas.Sleep)
+		var s schemas.Sleep
+		if err := json.Unmarshal(value, &s); err != nil {
+			return nil, err
+		}
+		return s, nil
 	default:
 		return nil, fmt.Errorf("unexpected topic %s", topic)
 	}
