@@ -38,9 +38,13 @@ clickhouse:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; \
 	fi
 
+# Go micro-benchmarks, then the end-to-end benchmark on a fresh dev stack
+# (benchmarks/README.md); BENCH_ARGS go to the load generator, e.g.
+# make bench BENCH_ARGS='-uploads 1000 -json'.
+BENCH_ARGS ?=
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./schemas/ ./ingest/... ./sinks/webhooks/ ./sinks/clickhouse/
-	$(GO) run ./benchmarks/loadgen
+	GO=$(GO) ./benchmarks/run.sh $(BENCH_ARGS)
 
 # Short fuzzing of every parser of outside input (each target for FUZZTIME).
 FUZZTIME ?= 20s

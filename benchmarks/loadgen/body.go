@@ -45,7 +45,7 @@ func makeUploads(run string, users []string, n, perUpload int) []upload {
 func syncBody(prefix string, first time.Time, n int) []byte {
 	b := make([]byte, 0, 128+n*(len(source)+200))
 	b = append(b, `{"provider":"apple","sdkVersion":"1.0.0","syncTimestamp":"`...)
-	b = first.Add(time.Duration(n) * time.Second).AppendFormat(b, time.RFC3339)
+	b = first.Add(time.Duration(n)*time.Second).AppendFormat(b, time.RFC3339)
 	b = append(b, `","data":{"records":[`...)
 	for i := range n {
 		if i > 0 {

@@ -27,8 +27,8 @@ import (
 // not one of apple, samsung and google.
 var ErrUnknownProvider = errors.New("unknown sdk provider")
 
-// Providers are the provider names an SDK body may carry, in lower case.
-var Providers = []string{"apple", "samsung", "google"}
+// providerNames are the provider names an SDK body may carry, in lower case.
+var providerNames = [...]string{"apple", "samsung", "google"}
 
 // FieldError is an envelope field that is missing or has the wrong shape;
 // Field is its JSON path (provider, data.records, ...).
@@ -38,10 +38,12 @@ type FieldError struct {
 	Err    error
 }
 
+// Error says which field is wrong and why.
 func (e *FieldError) Error() string {
 	return "invalid sdk sync body: " + e.Field + ": " + e.Reason
 }
 
+// Unwrap returns the sentinel behind the error, if any.
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // SyncRequest is the body of POST /api/v1/sdk/users/{user_id}/sync.
@@ -235,7 +237,7 @@ func checkProvider(req *SyncRequest) error {
 		return &FieldError{Field: "provider", Reason: "missing (want apple, samsung or google)", Err: ErrUnknownProvider}
 	}
 	p := strings.ToLower(req.Provider)
-	for _, known := range Providers {
+	for _, known := range providerNames {
 		if p == known {
 			req.Provider = known
 			return nil

@@ -12,6 +12,14 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(readFixture(f, name))
 	}
 	f.Add([]byte(`{"provider":"apple","data":{"records":[{"type":"HKQuantityTypeIdentifierHeartRate","startDate":5,"value":"1"}]}}`))
+	f.Add([]byte(`{"provider":"google","data":{"records":[{"type":"BLOOD_GLUCOSE","startDate":"2026-01-14T12:30:00Z","zoneOffset":"-05:00","value":6.1,"unit":"mmol/L"}]}}`))
+	f.Add([]byte(`{"provider":"apple","data":{"sleep":[` +
+		`{"stage":"in_bed","startDate":"2026-01-13T21:35:00Z","endDate":"2026-01-14T05:58:00Z","source":{"bundleIdentifier":"p"}},` +
+		`{"stage":"light","startDate":"2026-01-13T21:40:00Z","endDate":"2026-01-14T01:00:00Z","zoneOffset":"+01:00","source":{"bundleIdentifier":"w"}},` +
+		`{"stage":"awake","startDate":"2026-01-14T00:50:00Z","endDate":"2026-01-14T01:10:00Z","source":{"bundleIdentifier":"w"}}]}}`))
+	f.Add([]byte(`{"provider":"samsung","data":{"workouts":[{"id":"w","type":"RUNNING","startDate":"2026-02-24T06:00:00Z",` +
+		`"endDate":"2026-02-24T06:45:00Z","values":[{"type":"duration","value":2700000,"unit":"ms"},{"type":"meanSpeed","value":"1.5"},` +
+		`{"type":"distance","value":5,"unit":"km"},{"type":"meanCadence","value":165}]}]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, parseErr := Parse(body)
 		recs, err := Normalize(testContext(""), body)
