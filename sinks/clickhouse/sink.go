@@ -96,6 +96,7 @@ type Sink struct {
 	// The batch in progress; only Run touches it.
 	pending  Rows
 	records  int       // Kafka records in pending
+	rows     int       // table rows in pending
 	uncommit bool      // records were polled since the last commit
 	oldest   time.Time // when the first uncommitted record was polled
 }
@@ -144,7 +145,7 @@ func (s *Sink) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return s.shutdown()
 		}
-		if s.uncommit && (s.pending.Len() >= s.cfg.BatchRows || time.Since(s.oldest) >= s.cfg.BatchWait) {
+		if s.uncommit && (s.rows >= s.cfg.BatchRows || time.Since(s.oldest) >= s.cfg.BatchWait) {
 			if err := s.flush(ctx); err != nil {
 				if ctx.Err() != nil {
 					return s.shutdown()
@@ -193,14 +194,17 @@ func (s *Sink) add(rec *kgo.Record) {
 	switch r := v.(type) {
 	case *schemas.SampleBatch:
 		s.pending.Samples = append(s.pending.Samples, *r)
+		s.rows += len(r.Samples)
 	case *schemas.Workout:
 		s.pending.Workouts = append(s.pending.Workouts, *r)
+		s.rows++
 	case *schemas.Sleep:
 		s.pending.Sleep = append(s.pending.Sleep, *r)
+		s.rows++
 	}
 	s.records++
 	s.mu.Lock()
-	s.stats.PendingRows = s.pending.Len()
+	s.stats.PendingRows = s.rows
 	s.mu.Unlock()
 }
 
@@ -219,7 +223,7 @@ func (s *Sink) bad(rec *kgo.Record, err error) {
 // ctx is done, then commits every polled offset and allows rebalancing.
 func (s *Sink) flush(ctx context.Context) error {
 	began := time.Now()
-	rows := s.pending.Len()
+	rows := s.rows
 	if rows > 0 {
 		backoff := minRetryBackoff
 		for {
@@ -275,7 +279,7 @@ func (s *Sink) flush(ctx context.Context) error {
 		s.log.Warn("cannot commit offsets", "err", err)
 	}
 	s.pending = Rows{}
-	s.records, s.uncommit = 0, false
+	s.records, s.rows, s.uncommit = 0, 0, false
 	s.cfg.Client.AllowRebalance()
 	return nil
 }
@@ -289,7 +293,7 @@ func (s *Sink) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownFlushTime)
 	defer cancel()
 	if err := s.flush(ctx); err != nil {
-		s.log.Warn("pending batch not written at shutdown; it will be consumed again", "rows", s.pending.Len(), "err", err)
+		s.log.Warn("pending batch not written at shutdown; it will be consumed again", "rows", s.rows, "err", err)
 	}
 	return nil
 }
