@@ -50,6 +50,7 @@ bench: deps build
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/sdk/
+	$(GO) test -run '^$$' -fuzz FuzzCheckEnvelope -fuzztime $(FUZZTIME) ./ingest/sdk/
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./sinks/webhooks/
 
 clean:

@@ -25,14 +25,14 @@ func (g *Gateway) sdkSync(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	req, err := sdk.Parse(c.Body())
+	provider, err := sdk.CheckEnvelope(c.Body())
 	if err != nil {
 		if errors.Is(err, sdk.ErrUnknownProvider) {
 			return badRequest("invalid_provider", err.Error())
 		}
 		return badRequest("invalid_body", err.Error())
 	}
-	raw, err := g.produceRaw(c, u, req.Provider, schemas.KindSDK)
+	raw, err := g.produceRaw(c, u, provider, schemas.KindSDK)
 	if err != nil {
 		return err
 	}

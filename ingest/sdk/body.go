@@ -354,3 +354,115 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// CheckEnvelope checks what the gateway must know before it accepts a body:
+// syntactically valid JSON, an object, a known provider, and an object under
+// data when present. It does not decode the items (the processor does, and
+// salvages what it can): one validating scan and a walk over the top-level
+// keys, a fraction of the cost of Parse. It returns the provider, lower-cased.
+func CheckEnvelope(body []byte) (string, error) {
+	if err := checkObject(body); err != nil {
+		return "", err
+	}
+	if !json.Valid(body) {
+		return "", decodeError(json.Unmarshal(body, new(json.RawMessage)))
+	}
+	var provider string
+	var err error
+	eachTopLevel(body, func(key string, value []byte) bool {
+		switch key {
+		case "provider":
+			if value[0] != '"' {
+				err = &FieldError{Field: "provider", Reason: "want a string, got " + jsonKind(value[0]), Err: ErrUnknownProvider}
+				return false
+			}
+			err = json.Unmarshal(value, &provider)
+		case "data":
+			if value[0] != '{' && string(value) != "null" {
+				err = &FieldError{Field: "data", Reason: "want an object, got " + jsonKind(value[0])}
+				return false
+			}
+		}
+		return err == nil
+	})
+	if err != nil {
+		return "", err
+	}
+	req := SyncRequest{Provider: provider}
+	if err := checkProvider(&req); err != nil {
+		return "", err
+	}
+	return req.Provider, nil
+}
+
+// eachTopLevel calls fn with every key of a valid JSON object and the raw
+// bytes of its value, until fn returns false. The body must be valid JSON.
+func eachTopLevel(body []byte, fn func(key string, value []byte) bool) {
+	i := bytes.IndexByte(body, '{') + 1
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != '"' {
+			return // '}' or malformed
+		}
+		end := skipValue(body, i)
+		var key string
+		if json.Unmarshal(body[i:end], &key) != nil {
+			return
+		}
+		i = skipSpace(body, end)
+		i = skipSpace(body, i+1) // the ':'
+		end = skipValue(body, i)
+		if !fn(key, body[i:end]) {
+			return
+		}
+		i = skipSpace(body, end)
+		if i >= len(body) || body[i] != ',' {
+			return
+		}
+		i++
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the JSON value starting at i.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 {
+				return i
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		case ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
