@@ -61,7 +61,7 @@ func runNormalize(_ context.Context, args []string) error {
 		}
 	}
 	for _, b := range recs.Samples {
-		if err := emit("samples", webhooks.SampleMessages(b)); err != nil {
+		if err := enc.Encode(samplesLine(b)); err != nil {
 			return err
 		}
 	}
@@ -69,4 +69,40 @@ func runNormalize(_ context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "skipped %d: %s\n", n, reason)
 	}
 	return nil
+}
+
+// samplesLine is a sample batch as one line: every series type, including
+// those that have no webhook event.
+func samplesLine(b schemas.SampleBatch) map[string]any {
+	samples := make([]map[string]any, len(b.Samples))
+	for i, sm := range b.Samples {
+		s := map[string]any{
+			"timestamp":   sm.Time.UTC().Format(time.RFC3339Nano),
+			"value":       sm.Value,
+			"zone_offset": zoneOffset(sm.ZoneOffset),
+		}
+		if sm.IsDailyTotal != nil {
+			s["is_daily_total"] = *sm.IsDailyTotal
+		}
+		samples[i] = s
+	}
+	return map[string]any{
+		"kind":         "samples",
+		"id":           b.ID,
+		"user_id":      b.UserID,
+		"series_type":  b.SeriesType,
+		"unit":         b.Unit,
+		"source":       map[string]string{"provider": b.Source.Provider, "id": b.Source.ID, "device": b.Source.Device},
+		"sample_count": len(b.Samples),
+		"samples":      samples,
+	}
+}
+
+// zoneOffset formats minutes east of UTC as "+01:00".
+func zoneOffset(minutes int32) string {
+	sign := '+'
+	if minutes < 0 {
+		sign, minutes = '-', -minutes
+	}
+	return fmt.Sprintf("%c%02d:%02d", sign, minutes/60, minutes%60)
 }
