@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wearstream/wearstream/internal/chserver"
+)
+
+// freePort returns a loopback port that was free a moment ago; with pair it
+// also checks the next port (ClickHouse's HTTP port).
+func freePort(t *testing.T, pair bool) int {
+	t.Helper()
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !pair {
+			return port
+		}
+		if ln2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+1)); err == nil {
+			ln2.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port pair")
+	return 0
+}
+
+// TestDevRestartsOnSameData runs `wearstream dev` twice on one data
+// directory: the second run still has the first run's user and API key, and
+// each stop leaves no ClickHouse process behind.
+func TestDevRestartsOnSameData(t *testing.T) {
+	if !chserver.Available("") {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("clickhouse-server is not installed")
+		}
+		t.Skip("clickhouse-server is not installed")
+	}
+	dir := t.TempDir()
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, false))
+	t.Setenv("WEARSTREAM_DATA_DIR", dir)
+	t.Setenv("WEARSTREAM_HTTP_ADDR", httpAddr)
+	t.Setenv("WEARSTREAM_DEV_KAFKA_ADDR", fmt.Sprintf("127.0.0.1:%d", freePort(t, false)))
+	t.Setenv("WEARSTREAM_DEV_SCHEMA_REGISTRY_ADDR", fmt.Sprintf("127.0.0.1:%d", freePort(t, false)))
+	t.Setenv("WEARSTREAM_DEV_CLICKHOUSE_PORT", fmt.Sprint(freePort(t, true)))
+	t.Setenv("WEARSTREAM_BOOTSTRAP_API_KEY", "sk-dev-test-key")
+	t.Setenv("WEARSTREAM_LOG_LEVEL", "warn")
+	api := "http://" + httpAddr
+
+	run := func(step func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- runDev(ctx, nil) }()
+		waitFor(t, "dev readiness", func() bool {
+			resp, err := http.Get(api + "/readyz")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == 200
+		})
+		step()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("dev stopped with %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("dev did not stop")
+		}
+		if pids := processesMentioning(dir); len(pids) > 0 {
+			t.Fatalf("processes %v still run on %s after dev stopped", pids, dir)
+		}
+	}
+	request := func(method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, api+path, bytes.NewReader([]byte(body)))
+		req.Header.Set("X-API-Key", "sk-dev-test-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	var userID string
+	run(func() {
+		status, out := request("POST", "/api/v1/users", `{"email":"kept@example.com"}`)
+		if status != 201 {
+			t.Fatalf("create user: %d %v", status, out)
+		}
+		userID = out["id"].(string)
+	})
+	run(func() {
+		status, out := request("GET", "/api/v1/users/"+userID, "")
+		if status != 200 || out["email"] != "kept@example.com" {
+			t.Fatalf("after restart: %d %v", status, out)
+		}
+	})
+	if _, err := os.Stat(filepath.Join(dir, secretKeyFile)); err != nil {
+		t.Fatalf("no dev secret key kept in the data directory: %v", err)
+	}
+}
+
+// processesMentioning lists the processes whose command line contains s.
+func processesMentioning(s string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var pids []string
+	for _, e := range entries {
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmd), s) && e.Name() != fmt.Sprint(os.Getpid()) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
