@@ -13,7 +13,7 @@ import (
 // monitor follows a run: the sending workers and the ClickHouse wait update
 // its counters, and while it runs it counts the run's rows in ClickHouse
 // once a second during sending, reads the Kafka lag of the processors and
-// the sink twice a second (with -kafka), and prints a progress line every
+// the sink four times a second (with -kafka), and prints a progress line every
 // second. Each of these runs in its own goroutine, so a slow query does not
 // hold up the progress line.
 type monitor struct {
@@ -50,7 +50,7 @@ func startMonitor(ctx context.Context, total int, st *store, lag *lagMeter, log 
 	m.every(ctx, time.Second, m.countRows)
 	m.every(ctx, time.Second, m.print)
 	if lag != nil {
-		m.every(ctx, 500*time.Millisecond, m.readLag)
+		m.every(ctx, 250*time.Millisecond, m.readLag)
 	}
 	return m
 }

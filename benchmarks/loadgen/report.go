@@ -101,7 +101,7 @@ func (r *result) print(w io.Writer) {
 		}
 	}
 	if r.MaxProcessorLag != nil {
-		done := "not seen"
+		done := "not observed before the wait ended"
 		if r.ProcessedSeconds != nil {
 			done = fmt.Sprintf("%.2fs after the first request", *r.ProcessedSeconds)
 		}
