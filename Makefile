@@ -42,16 +42,25 @@ clickhouse:
 # (benchmarks/README.md); BENCH_ARGS go to the load generator, e.g.
 # make bench BENCH_ARGS='-uploads 1000 -json'.
 BENCH_ARGS ?=
+# The webhook delivery benchmark (benchmarks/README.md, "Webhook delivery").
+DELIVERY_BENCH_ARGS ?= -rate 40 -duration 20s
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./schemas/ ./ingest/... ./sinks/webhooks/ ./sinks/clickhouse/
 	GO=$(GO) ./benchmarks/run.sh $(BENCH_ARGS)
+	$(GO) run ./benchmarks/delivery $(DELIVERY_BENCH_ARGS)
 
 # Short fuzzing of every parser of outside input (each target for FUZZTIME).
 FUZZTIME ?= 20s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/sdk/
 	$(GO) test -run '^$$' -fuzz FuzzCheckEnvelope -fuzztime $(FUZZTIME) ./ingest/sdk/
+	$(GO) test -run '^$$' -fuzz FuzzParseLogs -fuzztime $(FUZZTIME) ./ingest/sdk/
+	$(GO) test -run '^$$' -fuzz 'FuzzVerify$$' -fuzztime $(FUZZTIME) ./internal/tokens/
+	$(GO) test -run '^$$' -fuzz FuzzNormalizeCode -fuzztime $(FUZZTIME) ./internal/tokens/
 	$(GO) test -run '^$$' -fuzz FuzzVerify -fuzztime $(FUZZTIME) ./sinks/webhooks/
+	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./ingest/applexml/
+	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/applexml/
+	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/fit/
 
 clean:
 	rm -rf bin .wearstream

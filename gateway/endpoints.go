@@ -1,10 +1,8 @@
 package gateway
 
 import (
-	"errors"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -59,15 +57,9 @@ func (g *Gateway) createEndpoint(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	req.URL = strings.TrimSpace(req.URL)
-	if req.URL == "" {
-		return badRequest("invalid_field", "url: required")
-	}
-	if err := webhooks.ValidateURL(req.URL, g.env.Config.WebhooksAllowPrivate); err != nil {
-		if errors.Is(err, webhooks.ErrForbiddenAddress) {
-			return badRequest("forbidden_url", "url: "+err.Error()+" (set WEARSTREAM_WEBHOOKS_ALLOW_PRIVATE=true to allow)")
-		}
-		return badRequest("invalid_field", "url: "+err.Error())
+	var err error
+	if req.URL, err = g.checkURL(req.URL); err != nil {
+		return err
 	}
 	if err := validFilterTypes(req.FilterTypes); err != nil {
 		return err
@@ -159,8 +151,10 @@ func (g *Gateway) endpointSecret(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"key": string(secret)})
 }
 
-// testEndpoint sends a realistic example of an event type, signed, and
-// reports what the endpoint answered.
+// testEndpoint sends a realistic example of an event type through the
+// delivery path (the same signing with every current secret, the same guarded
+// client, an attempt in the delivery log with trigger manual) and reports
+// what the endpoint answered. A test is not retried.
 func (g *Gateway) testEndpoint(c *fiber.Ctx) error {
 	ep, err := g.endpointOf(c)
 	if err != nil {
@@ -182,11 +176,17 @@ func (g *Gateway) testEndpoint(c *fiber.Ctx) error {
 	if err != nil {
 		return badRequest("invalid_field", "event_type: "+err.Error())
 	}
-	secret, err := g.env.Box.Open(ep.SecretEnc, []byte(ep.ID))
+	now := g.now()
+	secrets, err := webhooks.EndpointSecrets(g.env.Box, ep, now)
 	if err != nil {
 		return err
 	}
-	res := g.sender.Send(c.UserContext(), ep.URL, []string{string(secret)}, msg, g.now())
+	res := g.sender.Send(c.UserContext(), ep.URL, secrets, msg, now)
+	a := webhooks.NewAttempt(ep.ID, msg, 1, webhooks.TriggerManual, now, res)
+	a.Payload = msg.Body
+	if err := g.webhookQueue().Log(c.UserContext(), a); err != nil {
+		g.env.Logger.Warn("cannot log a test delivery", "endpoint", ep.ID, "err", err)
+	}
 	out := fiber.Map{
 		"success":       res.Success,
 		"status_code":   res.StatusCode,

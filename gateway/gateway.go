@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/tokens"
 	"github.com/wearstream/wearstream/sinks/webhooks"
 )
 
@@ -31,9 +33,16 @@ type Gateway struct {
 	checks []Check
 	sender *webhooks.Sender
 	now    func() time.Time
+	// clickhouse is where the delivery log API reads (WithClickHouse).
+	clickhouse driver.Conn
 	// produceTimeout bounds how long a request waits for Kafka before it
 	// is answered 503; the client then retries, and nothing was accepted.
 	produceTimeout time.Duration
+
+	// The SDK token flow (tokens.go): keys derived from the secret key and
+	// the locks that serialise rotations of one credential.
+	keys  *tokens.Keys
+	locks *keyLocks
 }
 
 // Option configures a Gateway.
@@ -55,15 +64,20 @@ func New(env *app.Env, opts ...Option) *Gateway {
 	for _, o := range opts {
 		o(g)
 	}
+	g.keys, g.locks = sdkKeys(env), newKeyLocks()
 	g.sender = &webhooks.Sender{Client: webhooks.NewClient(env.Config.WebhooksAllowPrivate, env.Config.WebhookTimeout)}
 	g.fiber = fiber.New(fiber.Config{
-		AppName:               "wearstream",
-		BodyLimit:             env.Config.MaxBodyBytes,
-		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(env.Logger),
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		AppName:   "wearstream",
+		BodyLimit: env.Config.MaxBodyBytes,
+		// Bodies are streamed so that the import routes can read uploads
+		// of any size; limitBody keeps BodyLimit on every other route.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		DisableStartupMessage:        true,
+		ErrorHandler:                 errorHandler(env.Logger),
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
 	})
 	g.routes()
 	return g
@@ -71,11 +85,14 @@ func New(env *app.Env, opts ...Option) *Gateway {
 
 func (g *Gateway) routes() {
 	f := g.fiber
+	f.Use(g.limitBody)
 	f.Get("/healthz", g.healthz)
 	f.Get("/readyz", g.readyz)
 
 	v1 := f.Group("/api/v1")
 	v1.Get("/webhooks/event-types", g.listEventTypes)
+
+	g.publicTokenRoutes(v1) // before the authenticated group: they authenticate themselves
 
 	authed := v1.Group("", g.authenticate)
 	authed.Post("/users", g.createUser)
@@ -83,6 +100,16 @@ func (g *Gateway) routes() {
 	authed.Get("/users/:user_id", g.getUser)
 
 	authed.Post("/sdk/users/:user_id/sync", g.sdkSync)
+	authed.Post("/users/:user_id/import/apple/xml/direct", g.importAppleXML)
+	authed.Post("/users/:user_id/import/fit", g.importFIT)
+	authed.Get("/users/:user_id/sync/runs", g.listSyncRuns)
+	authed.Post("/sdk/users/:user_id/logs", g.sdkLogs)
+	authed.Post("/users/:user_id/invitation-code", g.createInvitationCode)
+	authed.Post("/applications", g.createApplication)
+	authed.Get("/applications", g.listApplications)
+	authed.Get("/applications/:app_id", g.getApplication)
+	authed.Post("/applications/:app_id/rotate-secret", g.rotateApplicationSecret)
+	authed.Delete("/applications/:app_id", g.deleteApplication)
 
 	authed.Post("/webhooks/endpoints", g.createEndpoint)
 	authed.Get("/webhooks/endpoints", g.listEndpoints)
@@ -90,6 +117,14 @@ func (g *Gateway) routes() {
 	authed.Delete("/webhooks/endpoints/:id", g.deleteEndpoint)
 	authed.Get("/webhooks/endpoints/:id/secret", g.endpointSecret)
 	authed.Post("/webhooks/endpoints/:id/test", g.testEndpoint)
+	authed.Patch("/webhooks/endpoints/:id", g.patchEndpoint)
+	authed.Post("/webhooks/endpoints/:id/secret/rotate", g.rotateSecret)
+	authed.Post("/webhooks/endpoints/:id/enable", g.enableEndpoint)
+	authed.Post("/webhooks/endpoints/:id/disable", g.disableEndpoint)
+	authed.Post("/webhooks/endpoints/:id/recover", g.recoverEndpoint)
+	authed.Get("/webhooks/endpoints/:id/attempts", g.listAttempts)
+	authed.Get("/webhooks/messages", g.listMessages)
+	authed.Post("/webhooks/messages/:id/resend", g.resendMessage)
 
 	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -19,6 +19,10 @@ type Context struct {
 	Provider   string
 	RawEventID string
 	ReceivedAt time.Time
+	// Kind is how the raw event arrived (sdk, webhook, import, ...) and
+	// ContentType the media type of its body, without parameters.
+	Kind        string
+	ContentType string
 }
 
 // Records is what a normaliser makes of one raw body.
@@ -26,6 +30,11 @@ type Records struct {
 	Samples  []schemas.SampleBatch
 	Workouts []schemas.Workout
 	Sleep    []schemas.Sleep
+	// SleepSegments are the sleep stage segments Sleep was made of, by
+	// source. A processor that stitches sleep across uploads joins them
+	// with the recent segments of earlier bodies and emits its own
+	// sessions in place of Sleep.
+	SleepSegments []schemas.SourceSleep
 	// Skipped counts input items that were understood but not kept, by
 	// reason or unknown type (for example "unknown type HKQuantityTypeIdentifierX").
 	Skipped map[string]int
@@ -72,6 +81,33 @@ func Register(p Provider) {
 		panic(fmt.Sprintf("ingest: provider %q registered twice", p.Name))
 	}
 	providers[p.Name] = p
+}
+
+// formats are the normalisers of raw events that carry a body format of
+// their own on a provider's topic, by provider and content type.
+var formats = map[[2]string]Normalizer{}
+
+// RegisterFormat registers the normaliser of the raw events of provider
+// whose content type is contentType (an Apple Health export chunk on the
+// apple topic, for example); they are not given to the provider's own
+// Normalize. Registering a pair twice panics.
+func RegisterFormat(provider, contentType string, n Normalizer) {
+	mu.Lock()
+	defer mu.Unlock()
+	k := [2]string{provider, contentType}
+	if _, dup := formats[k]; dup {
+		panic(fmt.Sprintf("ingest: format %q of provider %q registered twice", contentType, provider))
+	}
+	formats[k] = n
+}
+
+// LookupFormat returns the normaliser registered for provider and
+// contentType with RegisterFormat.
+func LookupFormat(provider, contentType string) (Normalizer, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	n, ok := formats[[2]string{provider, contentType}]
+	return n, ok
 }
 
 // Lookup returns the provider registered under name.

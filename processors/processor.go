@@ -8,8 +8,10 @@
 // crash at any moment neither loses nor duplicates a canonical record.
 //
 // A raw event that cannot be decoded or normalised goes to the dead-letter
-// topic with the reason; it never stops the partition. The processor keeps
-// no state of its own.
+// topic with the reason; it never stops the partition. The only state it
+// keeps is the recent sleep of each user (sleep.go), which lives in a
+// changelog topic written in the same transactions and is read back before
+// a partition is processed, so nothing is kept that Kafka does not hold.
 package processors
 
 import (
@@ -19,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -61,6 +64,7 @@ type Processor struct {
 	cfg   Config
 	sess  *kgo.GroupTransactSession
 	stats Stats
+	sleep *sleepStore
 }
 
 // New creates a processor and joins the group.
@@ -69,6 +73,10 @@ func New(cfg Config) (*Processor, error) {
 		cfg.MaxRecordBytes = 64 << 20
 	}
 	host, _ := os.Hostname()
+	sleep := newSleepStore()
+	forget := func(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+		sleep.forget(cfg.Topics.RawPrefix(), parts)
+	}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		// Every instance needs its own transactional id; fencing of zombies
@@ -85,13 +93,19 @@ func New(cfg Config) (*Processor, error) {
 		kgo.FetchMaxBytes(cfg.MaxRecordBytes),
 		kgo.ProducerBatchMaxBytes(16 << 20),
 		kgo.MetadataMaxAge(30 * time.Second),
+		kgo.RecordPartitioner(changelogPartitioner{
+			changelog: cfg.Topics.State(schemas.StateSleepOpen),
+			fallback:  kgo.UniformBytesPartitioner(64<<10, true, true, nil),
+		}),
+		kgo.OnPartitionsRevoked(forget),
+		kgo.OnPartitionsLost(forget),
 	}
 	opts = append(opts, cfg.ExtraOpts...)
 	sess, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create processor session: %w", err)
 	}
-	return &Processor{cfg: cfg, sess: sess}, nil
+	return &Processor{cfg: cfg, sess: sess, sleep: sleep}, nil
 }
 
 // Stats returns the processor's counters.
@@ -140,6 +154,10 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	fetches.EachRecord(func(r *kgo.Record) {
 		raws++
 		out, n, err := p.Process(r)
+		if errors.Is(err, errRestore) {
+			produceErr.CompareAndSwap(nil, err)
+			return
+		}
 		if err != nil {
 			dl, derr := p.deadLetter(r, err)
 			if derr != nil {
@@ -164,6 +182,11 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 		commit = kgo.TryAbort
 	}
 	committed, err := p.sess.End(ctx, commit)
+	if err != nil || !committed {
+		// The sleep state may hold changes of this batch: forget it, the
+		// next batch reads the changelog again.
+		p.sleep.reset()
+	}
 	if err != nil {
 		return fmt.Errorf("cannot end transaction: %w", err)
 	}
@@ -217,6 +240,14 @@ func (p *Processor) Process(r *kgo.Record) ([]*kgo.Record, int, error) {
 			return nil, 0, err
 		}
 	}
+	if len(recs.SleepSegments) > 0 && raw.UserID != "" {
+		sessions, changelog, err := p.stitchSleep(r, raw, recs.SleepSegments)
+		if err != nil {
+			return nil, 0, err
+		}
+		recs.Sleep = sessions
+		out = append(out, changelog)
+	}
 	for i := range recs.Sleep {
 		if err := add(t.Sleep(), recs.Sleep[i].UserID, recs.Sleep[i]); err != nil {
 			return nil, 0, err
@@ -228,21 +259,35 @@ func (p *Processor) Process(r *kgo.Record) ([]*kgo.Record, int, error) {
 // Normalize runs the raw event's provider normaliser: the one code path
 // shared by the processor and the `wearstream normalize` command.
 func Normalize(raw schemas.RawEvent) (ingest.Records, error) {
-	provider, ok := ingest.Lookup(raw.Provider)
-	if !ok || provider.Normalize == nil {
-		return ingest.Records{}, fmt.Errorf("no normaliser for provider %q", raw.Provider)
+	contentType := mediaType(raw.ContentType)
+	normalize, ok := ingest.LookupFormat(raw.Provider, contentType)
+	if !ok {
+		provider, found := ingest.Lookup(raw.Provider)
+		if !found || provider.Normalize == nil {
+			return ingest.Records{}, fmt.Errorf("no normaliser for provider %q", raw.Provider)
+		}
+		normalize = provider.Normalize
 	}
-	recs, err := provider.Normalize(ingest.Context{
-		Tenant:     raw.Tenant,
-		UserID:     raw.UserID,
-		Provider:   raw.Provider,
-		RawEventID: raw.ID,
-		ReceivedAt: raw.ReceivedAt,
+	recs, err := normalize(ingest.Context{
+		Tenant:      raw.Tenant,
+		UserID:      raw.UserID,
+		Provider:    raw.Provider,
+		RawEventID:  raw.ID,
+		ReceivedAt:  raw.ReceivedAt,
+		Kind:        raw.Kind,
+		ContentType: contentType,
 	}, raw.Body)
 	if err != nil {
 		return ingest.Records{}, fmt.Errorf("cannot normalise %s event %s: %w", raw.Provider, raw.ID, err)
 	}
 	return recs, nil
+}
+
+// mediaType is a content type without its parameters, lower-cased
+// ("application/json; charset=utf-8" → "application/json").
+func mediaType(contentType string) string {
+	t, _, _ := strings.Cut(contentType, ";")
+	return strings.ToLower(strings.TrimSpace(t))
 }
 
 func (p *Processor) deadLetter(r *kgo.Record, cause error) (*kgo.Record, error) {

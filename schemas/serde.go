@@ -25,17 +25,19 @@ var avroFS embed.FS
 
 // schemaFiles maps each Go record type to its schema file.
 var schemaFiles = map[reflect.Type]string{
-	reflect.TypeOf(RawEvent{}):    "raw_event.avsc",
-	reflect.TypeOf(SampleBatch{}): "sample_batch.avsc",
-	reflect.TypeOf(Workout{}):     "workout.avsc",
-	reflect.TypeOf(Sleep{}):       "sleep.avsc",
-	reflect.TypeOf(Lifecycle{}):   "lifecycle.avsc",
-	reflect.TypeOf(DeadLetter{}):  "dead_letter.avsc",
-	reflect.TypeOf(Attempt{}):     "attempt.avsc",
-	reflect.TypeOf(Tenant{}):      "tenant.avsc",
-	reflect.TypeOf(APIKey{}):      "api_key.avsc",
-	reflect.TypeOf(User{}):        "user.avsc",
-	reflect.TypeOf(Endpoint{}):    "endpoint.avsc",
+	reflect.TypeOf(RawEvent{}):       "raw_event.avsc",
+	reflect.TypeOf(SampleBatch{}):    "sample_batch.avsc",
+	reflect.TypeOf(Workout{}):        "workout.avsc",
+	reflect.TypeOf(Sleep{}):          "sleep.avsc",
+	reflect.TypeOf(Lifecycle{}):      "lifecycle.avsc",
+	reflect.TypeOf(DeadLetter{}):     "dead_letter.avsc",
+	reflect.TypeOf(Attempt{}):        "attempt.avsc",
+	reflect.TypeOf(Tenant{}):         "tenant.avsc",
+	reflect.TypeOf(APIKey{}):         "api_key.avsc",
+	reflect.TypeOf(User{}):           "user.avsc",
+	reflect.TypeOf(Endpoint{}):       "endpoint.avsc",
+	reflect.TypeOf(EndpointHealth{}): "endpoint_health.avsc",
+	reflect.TypeOf(SyncRun{}):        "sync_run.avsc",
 }
 
 // SchemaText returns the embedded Avro schema of a record type, given a value
@@ -71,13 +73,18 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 		{t.Sleep(), Sleep{}},
 		{t.Lifecycle(), Lifecycle{}},
 		{t.Deliveries(), Attempt{}},
-		{t.DeliveryRetry(), Attempt{}},
 		{t.DLQ(), DeadLetter{}},
 		{t.State(StateTenants), Tenant{}},
 		{t.State(StateAPIKeys), APIKey{}},
 		{t.State(StateUsers), User{}},
 		{t.State(StateEndpoints), Endpoint{}},
 	}
+	for _, topic := range t.DeliveryRetries() {
+		b = append(b, Binding{topic, Attempt{}})
+	}
+	b = append(b, Binding{t.State(StateEndpointHealth), EndpointHealth{}})
+	b = append(b, Binding{t.State(StateSyncRuns), SyncRun{}})
+	b = append(b, t.sdkBindings()...)
 	for _, p := range rawProviders {
 		b = append(b, Binding{t.Raw(p), RawEvent{}})
 	}

@@ -46,8 +46,22 @@ func (t Topics) Lifecycle() string { return t.Prefix + "lifecycle" }
 // Deliveries carries one Attempt per webhook delivery attempt.
 func (t Topics) Deliveries() string { return t.Prefix + "deliveries" }
 
-// DeliveryRetry carries attempts waiting for their next try.
-func (t Topics) DeliveryRetry() string { return t.Prefix + "delivery.retry" }
+// DeliveryRetry is the retry topic of one wait tier, e.g.
+// wearables.delivery.retry.5m: attempts waiting for their next try.
+func (t Topics) DeliveryRetry(tier string) string { return t.Prefix + "delivery.retry." + tier }
+
+// RetryTiers names the wait tiers of webhook retries, one topic each, from
+// "now" (manual resends and replays) to the longest wait.
+var RetryTiers = []string{"now", "5s", "1m", "5m", "30m", "2h", "5h", "10h"}
+
+// DeliveryRetries lists the retry topic of every tier in RetryTiers.
+func (t Topics) DeliveryRetries() []string {
+	out := make([]string, len(RetryTiers))
+	for i, tier := range RetryTiers {
+		out[i] = t.DeliveryRetry(tier)
+	}
+	return out
+}
 
 // DLQ carries DeadLetter records.
 func (t Topics) DLQ() string { return t.Prefix + "dlq" }
@@ -61,6 +75,10 @@ const (
 	StateAPIKeys   = "api_keys"
 	StateUsers     = "users"
 	StateEndpoints = "endpoints"
+	// StateEndpointHealth holds each webhook endpoint's failure streak.
+	StateEndpointHealth = "endpoint_health"
+	// StateSyncRuns holds the latest state of each sync run (imports).
+	StateSyncRuns = "sync_runs"
 )
 
 // Canonical lists the topics that carry canonical data records.

@@ -107,6 +107,9 @@ type Workout struct {
 	Deleted             bool      `avro:"deleted"`
 	RawEventID          string    `avro:"raw_event_id"`
 	IngestedAt          time.Time `avro:"ingested_at"`
+
+	// Laps are the workout's laps and segments, in time order.
+	Laps []WorkoutLap `avro:"laps"`
 }
 
 // SleepInterval is one stage segment of a sleep session.
@@ -165,6 +168,7 @@ type Lifecycle struct {
 	Status         string    `avro:"status"`
 	Error          string    `avro:"error"`
 	ItemsProcessed int64     `avro:"items_processed"`
+	EndpointID     string    `avro:"endpoint_id"`
 }
 
 // DeadLetter is a record that a stage could not process, kept with the
@@ -198,6 +202,7 @@ type Attempt struct {
 	AttemptedAt  time.Time `avro:"attempted_at"`
 	NextAttempt  time.Time `avro:"next_attempt_at"`
 	Payload      []byte    `avro:"payload"`
+	Deferrals    int32     `avro:"deferrals"`
 }
 
 // Tenant is an isolated customer of the deployment.
@@ -245,4 +250,34 @@ type Endpoint struct {
 	Disabled        bool      `avro:"disabled"`
 	CreatedAt       time.Time `avro:"created_at"`
 	UpdatedAt       time.Time `avro:"updated_at"`
+}
+
+// EndpointHealth is a webhook endpoint's current failure streak, kept apart
+// from the Endpoint so that the delivery consumers never overwrite an edit
+// made through the API. FailingSince is zero while the endpoint succeeds.
+type EndpointHealth struct {
+	EndpointID   string    `avro:"endpoint_id"`
+	FailingSince time.Time `avro:"failing_since"`
+	LastFailure  time.Time `avro:"last_failure"`
+	LastError    string    `avro:"last_error"`
+}
+
+// SyncRun is the latest state of one sync run: an import of a file, and
+// later pulls and backfills. The gateway keeps it in the compacted
+// wearables.state.sync_runs topic, keyed by ID, next to the sync.* Lifecycle
+// events it produces; EndedAt is zero while the run is in progress.
+type SyncRun struct {
+	ID             string    `avro:"id"`
+	Tenant         string    `avro:"tenant"`
+	UserID         string    `avro:"user_id"`
+	Provider       string    `avro:"provider"`
+	Source         string    `avro:"source"`
+	Status         string    `avro:"status"`
+	Message        string    `avro:"message"`
+	Error          string    `avro:"error"`
+	ItemsProcessed int64     `avro:"items_processed"`
+	BytesProcessed int64     `avro:"bytes_processed"`
+	StartedAt      time.Time `avro:"started_at"`
+	UpdatedAt      time.Time `avro:"updated_at"`
+	EndedAt        time.Time `avro:"ended_at"`
 }

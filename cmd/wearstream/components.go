@@ -76,13 +76,18 @@ func clickHouseCheck(conn driver.Conn) gateway.Check {
 	}}
 }
 
-// serveGateway runs the HTTP gateway until ctx ends.
-func serveGateway(ctx context.Context, env *app.Env, checks ...gateway.Check) error {
+// serveGateway runs the HTTP gateway until ctx ends; conn, when not nil,
+// serves the delivery log API.
+func serveGateway(ctx context.Context, env *app.Env, conn driver.Conn, checks ...gateway.Check) error {
 	ln, err := net.Listen("tcp", env.Config.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", env.Config.HTTPAddr, err)
 	}
-	return gateway.New(env, gateway.WithChecks(checks...)).Serve(ctx, ln)
+	opts := []gateway.Option{gateway.WithChecks(checks...)}
+	if conn != nil {
+		opts = append(opts, gateway.WithClickHouse(conn))
+	}
+	return gateway.New(env, opts...).Serve(ctx, ln)
 }
 
 // process runs one processor until ctx ends.
@@ -105,7 +110,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(env.Brokers...),
 		kgo.ConsumerGroup(sinkGroup),
-		kgo.ConsumeTopics(env.Topics.Canonical()...),
+		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries())...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
@@ -149,6 +154,7 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Topics:      env.Topics,
 		Serde:       env.Serde,
 		Endpoints:   env.Tables.Endpoints,
+		Health:      env.Tables.EndpointHealth,
 		Box:         env.Box,
 		Sender:      &webhooks.Sender{Client: webhooks.NewClient(env.Config.WebhooksAllowPrivate, env.Config.WebhookTimeout)},
 		Producer:    env.Producer,
@@ -168,8 +174,9 @@ func runGateway(ctx context.Context, _ []string) error {
 	}
 	defer env.Close()
 	var checks []gateway.Check
+	var conn driver.Conn
 	if env.Config.ClickHouseAddr != "" {
-		conn, err := connectClickHouse(ctx, env.Config, env.Logger)
+		conn, err = connectClickHouse(ctx, env.Config, env.Logger)
 		if err != nil {
 			return err
 		}
@@ -177,7 +184,7 @@ func runGateway(ctx context.Context, _ []string) error {
 		checks = append(checks, clickHouseCheck(conn))
 	}
 	env.Logger.Info("gateway listening", "addr", env.Config.HTTPAddr)
-	return serveGateway(ctx, env, checks...)
+	return serveGateway(ctx, env, conn, checks...)
 }
 
 func runProcess(ctx context.Context, _ []string) error {

@@ -129,7 +129,7 @@ func runDev(ctx context.Context, _ []string) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	for name, run := range map[string]func(context.Context) error{
-		"gateway": func(ctx context.Context) error { return serveGateway(ctx, env, clickHouseCheck(conn)) },
+		"gateway": func(ctx context.Context) error { return serveGateway(ctx, env, conn, clickHouseCheck(conn)) },
 		"process": func(ctx context.Context) error { return process(ctx, env) },
 		"sink":    func(ctx context.Context) error { return sink(ctx, env, conn) },
 		"deliver": func(ctx context.Context) error { return deliver(ctx, env) },

@@ -105,7 +105,7 @@ func TestEndToEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{
 		func(ctx context.Context) error {
-			return gateway.New(env, gateway.WithChecks(clickHouseCheck(conn))).Serve(ctx, ln)
+			return gateway.New(env, gateway.WithChecks(clickHouseCheck(conn)), gateway.WithClickHouse(conn)).Serve(ctx, ln)
 		},
 		func(ctx context.Context) error { return process(ctx, env) },
 		func(ctx context.Context) error { return sink(ctx, env, conn) },
@@ -165,7 +165,7 @@ func TestEndToEnd(t *testing.T) {
 	call("POST", "/api/v1/sdk/users/"+user+"/sync", body, 202)
 
 	// ClickHouse: the exact rows.
-	const wantSamples = 21
+	const wantSamples = 24 // 21 from records and statistics, 3 from the workout's route point
 	waitFor(t, "samples in clickhouse", func() bool { return count(t, conn, "samples FINAL") == wantSamples })
 	waitFor(t, "workouts and sleep in clickhouse", func() bool {
 		return count(t, conn, "workouts FINAL") == 3 && count(t, conn, "sleep FINAL") == 1
@@ -248,6 +248,34 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("spo2 payload = %v", spo2)
 	}
 	rc.mu.Unlock()
+
+	// The delivery log in ClickHouse, paged; a resend keeps the webhook-id.
+	var page map[string]any
+	waitFor(t, "the delivery log", func() bool {
+		page = call("GET", "/api/v1/webhooks/endpoints/"+ep+"/attempts?limit=2", nil, 200)
+		return len(page["data"].([]any)) == 2 && page["iterator"] != nil
+	})
+	if next := call("GET", "/api/v1/webhooks/endpoints/"+ep+"/attempts?limit=2&iterator="+page["iterator"].(string), nil, 200); len(next["data"].([]any)) == 0 {
+		t.Fatalf("second page of attempts is empty: %v", next)
+	}
+	var sleepMsg map[string]any
+	waitFor(t, "the sleep message in the log", func() bool {
+		data := call("GET", "/api/v1/webhooks/messages?event_types=sleep.created", nil, 200)["data"].([]any)
+		if len(data) == 1 {
+			sleepMsg = data[0].(map[string]any)
+		}
+		return sleepMsg != nil
+	})
+	sleepID := sleepMsg["id"].(string)
+	rc.mu.Lock()
+	before := rc.ids[sleepID]
+	rc.mu.Unlock()
+	call("POST", "/api/v1/webhooks/messages/"+sleepID+"/resend", nil, 202)
+	waitFor(t, "the resent message", func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		return rc.ids[sleepID] == before+1
+	})
 
 	// The same upload again: the pipeline processes it (webhooks arrive
 	// again), the table gets the rows again, and FINAL shows the same rows.

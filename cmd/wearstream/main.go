@@ -10,7 +10,12 @@ import (
 	"syscall"
 
 	// Providers register themselves with the ingest registry.
+	_ "github.com/wearstream/wearstream/ingest/applexml"
+	_ "github.com/wearstream/wearstream/ingest/fit"
+	_ "github.com/wearstream/wearstream/ingest/garmin"
+	_ "github.com/wearstream/wearstream/ingest/polar"
 	_ "github.com/wearstream/wearstream/ingest/sdk"
+	_ "github.com/wearstream/wearstream/ingest/suunto"
 )
 
 const usage = `wearstream: wearable health data on Kafka and ClickHouse.
@@ -26,6 +31,7 @@ Commands:
   migrate    apply the ClickHouse migrations and exit
   admin      manage tenants and API keys (wearstream admin help)
   normalize  print the canonical records a provider payload yields
+  import     stream an Apple Health export or FIT files to the gateway (wearstream import help)
 
 Configuration is read from the environment; see the README for every variable.
 `
@@ -41,6 +47,7 @@ var commands = map[string]command{
 	"migrate":   runMigrate,
 	"admin":     runAdmin,
 	"normalize": runNormalize,
+	"import":    runImport,
 }
 
 func main() {

@@ -130,10 +130,12 @@ type Workout struct {
 	Title      string      `json:"title"`
 	Notes      string      `json:"notes"`
 	Values     []Statistic `json:"values"`
-	// Segments, Laps, Route ([{timestamp, latitude, longitude, altitudeM,
-	// horizontalAccuracyM, verticalAccuracyM}]), Samples ([{timestamp, type,
-	// value, unit}]) and Metadata are accepted and kept raw; they are not
-	// normalised yet.
+	// Segments and Laps ([{startDate, endDate, ...}]), Route ([{timestamp,
+	// latitude, longitude, altitudeM, horizontalAccuracyM,
+	// verticalAccuracyM}]) and Samples ([{timestamp, type, value, unit}])
+	// are kept raw here and read item by item by the normaliser
+	// (workout_detail.go), so that one odd point never drops a workout.
+	// Metadata is not used.
 	Segments json.RawMessage `json:"segments"`
 	Laps     json.RawMessage `json:"laps"`
 	Route    json.RawMessage `json:"route"`

@@ -20,6 +20,10 @@ func FuzzNormalize(f *testing.F) {
 	f.Add([]byte(`{"provider":"samsung","data":{"workouts":[{"id":"w","type":"RUNNING","startDate":"2026-02-24T06:00:00Z",` +
 		`"endDate":"2026-02-24T06:45:00Z","values":[{"type":"duration","value":2700000,"unit":"ms"},{"type":"meanSpeed","value":"1.5"},` +
 		`{"type":"distance","value":5,"unit":"km"},{"type":"meanCadence","value":165}]}]}}`))
+	f.Add([]byte(`{"provider":"apple","data":{"workouts":[{"type":"running","startDate":"2026-01-14T06:00:00Z","endDate":"2026-01-14T06:30:00Z",` +
+		`"route":[{"timestamp":"2026-01-14T06:00:05Z","latitude":52.2,"longitude":"21.0","altitudeM":101}],` +
+		`"samples":[{"timestamp":"2026-01-14T06:01:00Z","type":"heartRate","value":131}],` +
+		`"laps":[{"startDate":"2026-01-14T06:00:00Z","duration":300,"distance":{"value":1,"unit":"km"}}],"segments":[{"start":"x"}]}]}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, parseErr := Parse(body)
 		recs, err := Normalize(testContext(""), body)

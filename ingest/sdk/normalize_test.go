@@ -338,8 +338,9 @@ func TestSamsung(t *testing.T) {
 	wantFloat(t, "avg speed from meanSpeed", w.AvgSpeedMPS, 1.5)
 	wantFloat(t, "max speed", w.MaxSpeedMPS, 3.2)
 	wantFloat(t, "elevation from altitudeGain", w.ElevationGainMeters, 45)
-	if got := findBatch(t, recs, "cadence").Samples; len(got) != 1 || got[0].Value != 165 {
-		t.Errorf("cadence samples %+v, want meanCadence 165 only", got)
+	// The in-workout sample at 06:01, then meanCadence at the workout's end.
+	if got := findBatch(t, recs, "cadence").Samples; len(got) != 2 || got[0].Value != 155 || got[1].Value != 165 {
+		t.Errorf("cadence samples %+v, want the workout sample 155 and meanCadence 165", got)
 	}
 	if got := findBatch(t, recs, "vo2_max").Samples[0].Value; got != 42.5 {
 		t.Errorf("vo2max %v", got)

@@ -27,8 +27,10 @@ package sdk
 //     night uploaded again gets the same id; ProviderRecordID is the first
 //     segment's parentId (Health Connect's session id) or else its id.
 //
-// A night split across two uploads becomes two sessions here; joining them
-// needs state across bodies and belongs to the processors.
+// A night split across two uploads becomes two sessions in Normalize's
+// Sleep; Normalize also returns the segments (SleepSegments), and the
+// processor stitches them with the recent segments of earlier uploads
+// through AssembleSleep (processors/sleep.go).
 
 import (
 	"slices"
@@ -78,8 +80,8 @@ func (n *normalizer) sleep(recs []SleepRecord) {
 	if len(recs) == 0 {
 		return
 	}
-	var order []string
-	bySource := map[string]*session{}
+	var sources []schemas.SourceSleep
+	index := map[string]int{}
 	for i := range recs {
 		r := &recs[i]
 		stage := strings.ToLower(strings.TrimSpace(r.Stage))
@@ -99,26 +101,50 @@ func (n *normalizer) sleep(recs []SleepRecord) {
 			continue
 		}
 		src := n.source(&r.Source)
-		all, ok := bySource[src.ID]
+		k, ok := index[src.ID]
 		if !ok {
-			all = &session{source: src}
-			bySource[src.ID] = all
-			order = append(order, src.ID)
+			k = len(sources)
+			index[src.ID] = k
+			sources = append(sources, schemas.SourceSleep{Source: src})
 		}
-		fillSource(&all.source, src)
-		all.segments = append(all.segments, segment{
-			stage:  stage,
-			start:  start,
-			end:    end,
-			zone:   zoneOffset(r.ZoneOffset, startZone),
-			id:     strings.TrimSpace(r.ID),
-			parent: strings.TrimSpace(r.ParentID),
+		fillSource(&sources[k].Source, src)
+		sources[k].Segments = append(sources[k].Segments, schemas.SleepSegment{
+			Stage:      stage,
+			Start:      start,
+			End:        end,
+			ZoneOffset: zoneOffset(r.ZoneOffset, startZone),
+			ID:         strings.TrimSpace(r.ID),
+			ParentID:   strings.TrimSpace(r.ParentID),
 		})
 	}
+	n.out.SleepSegments = append(n.out.SleepSegments, sources...)
+	n.out.Sleep = append(n.out.Sleep, AssembleSleep(SleepMeta{
+		Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Provider: n.provider,
+		RawEventID: n.ctx.RawEventID, Version: n.version, IngestedAt: n.ingested,
+	}, sources, n.out.Skip)...)
+}
 
+// SleepMeta is what the sessions AssembleSleep makes carry besides their
+// segments.
+type SleepMeta struct {
+	Tenant, UserID, Provider, RawEventID string
+	Version                              int64
+	IngestedAt                           time.Time
+}
+
+// AssembleSleep joins stage segments, grouped by source, into sleep
+// sessions by the rules at the top of this file. skip counts segments and
+// sessions that are left out (duplicates, sessions without sleep). The
+// processor calls it with the segments of several uploads to stitch a
+// night that arrived in parts.
+func AssembleSleep(m SleepMeta, sources []schemas.SourceSleep, skip func(reason string)) []schemas.Sleep {
 	var sessions []*session
-	for _, id := range order {
-		sessions = append(sessions, n.splitSessions(bySource[id])...)
+	for _, src := range sources {
+		all := &session{source: src.Source}
+		for _, sg := range src.Segments {
+			all.segments = append(all.segments, segment{stage: sg.Stage, start: sg.Start, end: sg.End, zone: sg.ZoneOffset, id: sg.ID, parent: sg.ParentID})
+		}
+		sessions = append(sessions, splitSessions(all, skip)...)
 	}
 	sessions = foldWrappers(sessions)
 	slices.SortStableFunc(sessions, func(a, b *session) int {
@@ -127,14 +153,16 @@ func (n *normalizer) sleep(recs []SleepRecord) {
 		}
 		return strings.Compare(a.source.ID, b.source.ID)
 	})
+	out := make([]schemas.Sleep, 0, len(sessions))
 	for _, s := range sessions {
-		n.out.Sleep = append(n.out.Sleep, n.sleepRecord(s))
+		out = append(out, sleepRecord(m, s))
 	}
+	return out
 }
 
 // splitSessions sorts one source's segments, drops duplicates and cuts
 // them into sessions at gaps longer than sessionGap.
-func (n *normalizer) splitSessions(all *session) []*session {
+func splitSessions(all *session, skip func(string)) []*session {
 	segs := all.segments
 	slices.SortStableFunc(segs, func(a, b segment) int {
 		if c := a.start.Compare(b.start); c != 0 {
@@ -149,7 +177,7 @@ func (n *normalizer) splitSessions(all *session) []*session {
 	var cur *session
 	for i, sg := range segs {
 		if i > 0 && sg.stage == segs[i-1].stage && sg.start.Equal(segs[i-1].start) && sg.end.Equal(segs[i-1].end) {
-			n.out.Skip(reasonDuplicateSleep)
+			skip(reasonDuplicateSleep)
 			continue
 		}
 		if cur == nil || sg.start.Sub(cur.end) > sessionGap {
@@ -170,7 +198,7 @@ func (n *normalizer) splitSessions(all *session) []*session {
 	kept := out[:0]
 	for _, s := range out {
 		if !s.asleep {
-			n.out.Skip(reasonSleepWithoutRest)
+			skip(reasonSleepWithoutRest)
 			continue
 		}
 		kept = append(kept, s)
@@ -207,13 +235,13 @@ func foldWrappers(sessions []*session) []*session {
 	return kept
 }
 
-func (n *normalizer) sleepRecord(s *session) schemas.Sleep {
+func sleepRecord(m SleepMeta, s *session) schemas.Sleep {
 	first := s.segments[0]
 	span := s.end.Sub(s.start)
 	out := schemas.Sleep{
-		ID:               schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, n.provider, "sleep", s.source.ID+"|"+s.start.Format(time.RFC3339)),
-		Tenant:           n.ctx.Tenant,
-		UserID:           n.ctx.UserID,
+		ID:               schemas.RecordID(m.Tenant, m.UserID, m.Provider, "sleep", s.source.ID+"|"+s.start.Format(time.RFC3339)),
+		Tenant:           m.Tenant,
+		UserID:           m.UserID,
 		Source:           s.source,
 		ProviderRecordID: firstNonEmpty(first.parent, first.id),
 		StartTime:        s.start,
@@ -221,9 +249,9 @@ func (n *normalizer) sleepRecord(s *session) schemas.Sleep {
 		ZoneOffset:       first.zone,
 		DurationSeconds:  span.Seconds(),
 		InBedSeconds:     span.Seconds(),
-		Version:          n.version,
-		RawEventID:       n.ctx.RawEventID,
-		IngestedAt:       n.ingested,
+		Version:          m.Version,
+		RawEventID:       m.RawEventID,
+		IngestedAt:       m.IngestedAt,
 	}
 	var asleep time.Duration
 	if s.detailed {

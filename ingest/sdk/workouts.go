@@ -288,6 +288,7 @@ func (n *normalizer) workout(w *Workout) (schemas.Workout, bool) {
 	if paceTypes[unified] {
 		out.AvgPaceSecPerKm = pace(out)
 	}
+	out.Laps = n.workoutDetail(w, src, start, end, zone)
 	return out, true
 }
 

@@ -110,12 +110,25 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		{Name: t.Summaries(), Partitions: partitions},
 		{Name: t.Lifecycle(), Partitions: partitions},
 		{Name: t.Deliveries(), Partitions: partitions},
-		{Name: t.DeliveryRetry(), Partitions: partitions},
 		{Name: t.DLQ(), Partitions: partitions},
 	}
+	for _, topic := range t.DeliveryRetries() {
+		specs = append(specs, kafka.TopicSpec{Name: topic, Partitions: partitions})
+	}
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateEndpointHealth), Partitions: 1, Compacted: true})
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateSyncRuns), Partitions: 1, Compacted: true})
 	for _, s := range []string{schemas.StateTenants, schemas.StateAPIKeys, schemas.StateUsers, schemas.StateEndpoints} {
 		specs = append(specs, kafka.TopicSpec{Name: t.State(s), Partitions: 1, Compacted: true})
 	}
+	// The SDK flow: its configuration tables, its log topic, and the
+	// processor's sleep changelog, partitioned like the raw topics.
+	for _, s := range []string{schemas.StateApplications, schemas.StateRefreshTokens, schemas.StateInvitationCodes} {
+		specs = append(specs, kafka.TopicSpec{Name: t.State(s), Partitions: 1, Compacted: true})
+	}
+	specs = append(specs,
+		kafka.TopicSpec{Name: t.SDKLogs(), Partitions: partitions},
+		kafka.TopicSpec{Name: t.State(schemas.StateSleepOpen), Partitions: partitions, Compacted: true},
+	)
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions, Raw: true})
 	}

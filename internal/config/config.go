@@ -37,12 +37,20 @@ type Config struct {
 
 	MaxBodyBytes int
 
+	ImportMaxBytes int
+	ImportSpoolDir string
+
 	WebhooksAllowPrivate bool
 	WebhookTimeout       time.Duration
 	WebhookConcurrency   int
 
 	SinkBatchRows int
 	SinkBatchWait time.Duration
+
+	SDKAccessTokenTTL  time.Duration
+	SDKRefreshTokenTTL time.Duration
+	SDKRefreshGrace    time.Duration
+	InvitationCodeTTL  time.Duration
 
 	LogLevel  string
 	LogFormat string
@@ -74,11 +82,18 @@ var Vars = []Var{
 	{"WEARSTREAM_BOOTSTRAP_API_KEY", "", "`dev`: an admin API key with exactly this value is created on first start; if empty, one is generated and printed once."},
 	{"WEARSTREAM_SECRET_KEY", "", "32-byte encryption key (64 hex characters or base64) for secrets at rest. Required outside `dev`; `dev` generates one into the data directory."},
 	{"WEARSTREAM_MAX_BODY_BYTES", "33554432", "Largest request body the gateway accepts (413 above it)."},
+	{"WEARSTREAM_IMPORT_MAX_BYTES", "4294967296", "Largest file upload (Apple Health export, FIT files) the gateway accepts on the import routes (413 above it); uploads are streamed, never held in memory."},
+	{"WEARSTREAM_IMPORT_SPOOL_DIR", "", "Where the gateway spools an uploaded export.zip while it reads the export.xml inside (a zip needs random access); empty means the system temporary directory."},
 	{"WEARSTREAM_WEBHOOKS_ALLOW_PRIVATE", "false", "Allow webhook endpoints on loopback and private addresses (`dev` defaults to true)."},
 	{"WEARSTREAM_WEBHOOK_TIMEOUT", "15s", "Timeout of one webhook delivery attempt."},
 	{"WEARSTREAM_WEBHOOK_CONCURRENCY", "64", "Webhook deliveries in flight at once per delivery process."},
 	{"WEARSTREAM_SINK_BATCH_ROWS", "50000", "ClickHouse sink: flush after this many samples."},
 	{"WEARSTREAM_SINK_BATCH_WAIT", "1s", "ClickHouse sink: flush at least this often."},
+	{"WEARSTREAM_SDK_ACCESS_TOKEN_TTL", "60m", "Lifetime of the SDK access tokens minted by `POST /api/v1/users/{user_id}/token`, refresh and invitation codes."},
+	{"WEARSTREAM_SDK_REFRESH_TOKEN_TTL", "8760h", "Lifetime of an SDK refresh token; each refresh issues a new one with a fresh lifetime."},
+	{"WEARSTREAM_SDK_REFRESH_GRACE", "30s", "How long a just-rotated refresh token still answers with the same new pair, so concurrent refreshes from one app do not log the user out."},
+	{"WEARSTREAM_INVITATION_CODE_TTL", "168h", "How long an invitation code can be redeemed."},
+	{"WEARSTREAM_API_KEY", "", "`import` only: the API key the command sends to the gateway (or `--key`); empty falls back to WEARSTREAM_BOOTSTRAP_API_KEY."},
 	{"WEARSTREAM_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"WEARSTREAM_LOG_FORMAT", "text", "text or json."},
 }
@@ -108,11 +123,17 @@ func Parse(getenv func(string) string) (Config, error) {
 		BootstrapAPIKey:       p.str("WEARSTREAM_BOOTSTRAP_API_KEY"),
 		SecretKey:             p.str("WEARSTREAM_SECRET_KEY"),
 		MaxBodyBytes:          p.integer("WEARSTREAM_MAX_BODY_BYTES", 1024, 1<<30),
+		ImportMaxBytes:        p.integer("WEARSTREAM_IMPORT_MAX_BYTES", 1024, 1<<40),
+		ImportSpoolDir:        p.str("WEARSTREAM_IMPORT_SPOOL_DIR"),
 		WebhooksAllowPrivate:  p.boolean("WEARSTREAM_WEBHOOKS_ALLOW_PRIVATE"),
 		WebhookTimeout:        p.duration("WEARSTREAM_WEBHOOK_TIMEOUT"),
 		WebhookConcurrency:    p.integer("WEARSTREAM_WEBHOOK_CONCURRENCY", 1, 100000),
 		SinkBatchRows:         p.integer("WEARSTREAM_SINK_BATCH_ROWS", 1, 10_000_000),
 		SinkBatchWait:         p.duration("WEARSTREAM_SINK_BATCH_WAIT"),
+		SDKAccessTokenTTL:     p.duration("WEARSTREAM_SDK_ACCESS_TOKEN_TTL"),
+		SDKRefreshTokenTTL:    p.duration("WEARSTREAM_SDK_REFRESH_TOKEN_TTL"),
+		SDKRefreshGrace:       p.duration("WEARSTREAM_SDK_REFRESH_GRACE"),
+		InvitationCodeTTL:     p.duration("WEARSTREAM_INVITATION_CODE_TTL"),
 		LogLevel:              p.oneOf("WEARSTREAM_LOG_LEVEL", "debug", "info", "warn", "error"),
 		LogFormat:             p.oneOf("WEARSTREAM_LOG_FORMAT", "text", "json"),
 	}

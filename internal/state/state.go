@@ -288,14 +288,32 @@ type Tables struct {
 	APIKeys   *Table[schemas.APIKey] // keyed by the key's hash
 	Users     *Table[schemas.User]
 	Endpoints *Table[schemas.Endpoint]
+	// EndpointHealth is each webhook endpoint's failure streak, by endpoint id.
+	EndpointHealth *Table[schemas.EndpointHealth]
+
+	// The SDK flow: applications by app id; refresh tokens and invitation
+	// codes by their keyed hash.
+	Applications    *Table[schemas.Application]
+	RefreshTokens   *Table[schemas.RefreshToken]
+	InvitationCodes *Table[schemas.InvitationCode]
+
+	// SyncRuns is the latest state of each sync run (imports), by run id.
+	SyncRuns *Table[schemas.SyncRun]
 }
 
 // NewTables registers the configuration tables on s.
 func NewTables(s *Store, t schemas.Topics) *Tables {
 	return &Tables{
-		Tenants:   NewTable[schemas.Tenant](s, t.State(schemas.StateTenants)),
-		APIKeys:   NewTable[schemas.APIKey](s, t.State(schemas.StateAPIKeys)),
-		Users:     NewTable[schemas.User](s, t.State(schemas.StateUsers)),
-		Endpoints: NewTable[schemas.Endpoint](s, t.State(schemas.StateEndpoints)),
+		Tenants:        NewTable[schemas.Tenant](s, t.State(schemas.StateTenants)),
+		APIKeys:        NewTable[schemas.APIKey](s, t.State(schemas.StateAPIKeys)),
+		Users:          NewTable[schemas.User](s, t.State(schemas.StateUsers)),
+		Endpoints:      NewTable[schemas.Endpoint](s, t.State(schemas.StateEndpoints)),
+		EndpointHealth: NewTable[schemas.EndpointHealth](s, t.State(schemas.StateEndpointHealth)),
+
+		Applications:    NewTable[schemas.Application](s, t.State(schemas.StateApplications)),
+		RefreshTokens:   NewTable[schemas.RefreshToken](s, t.State(schemas.StateRefreshTokens)),
+		InvitationCodes: NewTable[schemas.InvitationCode](s, t.State(schemas.StateInvitationCodes)),
+
+		SyncRuns: NewTable[schemas.SyncRun](s, t.State(schemas.StateSyncRuns)),
 	}
 }

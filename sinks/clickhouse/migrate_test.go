@@ -12,11 +12,19 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	conn := newDatabase(t, false)
 	ctx := context.Background()
 
+	all, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, m := range all {
+		want = append(want, m.name)
+	}
 	applied, err := Migrate(ctx, conn, nil)
 	if err != nil {
 		t.Fatalf("first Migrate: %v", err)
 	}
-	if want := []string{"0001_init.sql"}; !reflect.DeepEqual(applied, want) {
+	if want[0] != "0001_init.sql" || want[1] != "0002_deliveries.sql" || !reflect.DeepEqual(applied, want) {
 		t.Fatalf("first Migrate applied %v, want %v", applied, want)
 	}
 	applied, err = Migrate(ctx, conn, nil)
@@ -26,10 +34,10 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	if len(applied) != 0 {
 		t.Fatalf("second Migrate applied %v, want nothing", applied)
 	}
-	if n := count(t, conn, "SELECT count() FROM schema_migrations"); n != 1 {
-		t.Fatalf("schema_migrations has %d rows, want 1", n)
+	if n := count(t, conn, "SELECT count() FROM schema_migrations"); n != uint64(len(want)) {
+		t.Fatalf("schema_migrations has %d rows, want %d", n, len(want))
 	}
-	for _, table := range []string{"samples", "workouts", "sleep"} {
+	for _, table := range []string{"samples", "workouts", "sleep", "deliveries"} {
 		if n := count(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", table); n != 1 {
 			t.Fatalf("table %s missing", table)
 		}

@@ -41,7 +41,8 @@ type Config struct {
 	// kgo.FetchIsolationLevel(kgo.ReadCommitted()).
 	Client *kgo.Client
 	// Decode turns a record value into *schemas.SampleBatch,
-	// *schemas.Workout or *schemas.Sleep (or the same types as values).
+	// *schemas.Workout, *schemas.Sleep or *schemas.Attempt (a delivery-log
+	// entry), or the same types as values.
 	Decode func(topic string, value []byte) (any, error)
 	// Writer inserts the batches.
 	Writer *Writer
@@ -62,6 +63,8 @@ type Config struct {
 type Stats struct {
 	// Samples, Workouts and Sleep count the rows written to each table.
 	Samples, Workouts, Sleep uint64
+	// Attempts counts the webhook delivery attempts written to the delivery log.
+	Attempts uint64
 	// Records counts the Kafka records written.
 	Records uint64
 	// Batches counts successful flushes that wrote rows.
@@ -186,6 +189,8 @@ func (s *Sink) add(rec *kgo.Record) {
 		v = &r
 	case schemas.Sleep:
 		v = &r
+	case schemas.Attempt:
+		v = &r
 	}
 	if err := check(v); err != nil {
 		s.bad(rec, err)
@@ -200,6 +205,9 @@ func (s *Sink) add(rec *kgo.Record) {
 		s.rows++
 	case *schemas.Sleep:
 		s.pending.Sleep = append(s.pending.Sleep, *r)
+		s.rows++
+	case *schemas.Attempt:
+		s.pending.Attempts = append(s.pending.Attempts, *r)
 		s.rows++
 	}
 	s.records++
@@ -261,6 +269,7 @@ func (s *Sink) flush(ctx context.Context) error {
 		}
 		s.stats.Workouts += uint64(len(s.pending.Workouts))
 		s.stats.Sleep += uint64(len(s.pending.Sleep))
+		s.stats.Attempts += uint64(len(s.pending.Attempts))
 		s.stats.LastFlush, s.stats.LastFlushRows, s.stats.LastFlushTook = time.Now(), rows, took
 	}
 	s.stats.PendingRows = 0

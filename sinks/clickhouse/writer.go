@@ -26,11 +26,12 @@ type Rows struct {
 	Samples  []schemas.SampleBatch
 	Workouts []schemas.Workout
 	Sleep    []schemas.Sleep
+	Attempts []schemas.Attempt // webhook delivery attempts, for the deliveries table
 }
 
 // Len is the number of table rows: samples plus workouts plus sleep sessions.
 func (r Rows) Len() int {
-	n := len(r.Workouts) + len(r.Sleep)
+	n := len(r.Workouts) + len(r.Sleep) + len(r.Attempts)
 	for i := range r.Samples {
 		n += len(r.Samples[i].Samples)
 	}
@@ -74,6 +75,11 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 			return err
 		}
 	}
+	for i := range rows.Attempts {
+		if err := checkAttempt(&rows.Attempts[i]); err != nil {
+			return err
+		}
+	}
 	now := time.Now().UTC()
 	if err := w.writeSamples(ctx, rows.Samples, now); err != nil {
 		return err
@@ -81,7 +87,13 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 	if err := w.writeWorkouts(ctx, rows.Workouts, now); err != nil {
 		return err
 	}
-	return w.writeSleep(ctx, rows.Sleep, now)
+	if err := w.writeLaps(ctx, rows.Workouts, now); err != nil {
+		return err
+	}
+	if err := w.writeSleep(ctx, rows.Sleep, now); err != nil {
+		return err
+	}
+	return w.writeAttempts(ctx, rows.Attempts)
 }
 
 func (w *Writer) writeSamples(ctx context.Context, batches []schemas.SampleBatch, now time.Time) error {
@@ -296,6 +308,8 @@ func check(record any) error {
 		return checkWorkout(r)
 	case *schemas.Sleep:
 		return checkSleep(r)
+	case *schemas.Attempt:
+		return checkAttempt(r)
 	default:
 		return fmt.Errorf("%w: unexpected record type %T", ErrInvalid, record)
 	}

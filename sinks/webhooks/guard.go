@@ -127,14 +127,26 @@ func looksNumeric(name string) bool {
 	return true
 }
 
+// ClientOption configures NewClient.
+type ClientOption func(*net.Dialer)
+
+// WithResolver makes the client resolve names with r instead of the
+// system's resolver (a deployment's own DNS, or a test's).
+func WithResolver(r *net.Resolver) ClientOption {
+	return func(d *net.Dialer) { d.Resolver = r }
+}
+
 // NewClient returns the HTTP client for webhook deliveries: it refuses to
 // connect to forbidden addresses after DNS resolution unless allowPrivate,
 // never follows redirects, ignores proxy settings from the environment and
 // gives up on a delivery after timeout (no limit when timeout is zero).
-func NewClient(allowPrivate bool, timeout time.Duration) *http.Client {
+func NewClient(allowPrivate bool, timeout time.Duration, opts ...ClientOption) *http.Client {
 	dialer := &net.Dialer{
 		Timeout:   10 * time.Second,
 		KeepAlive: 30 * time.Second,
+	}
+	for _, o := range opts {
+		o(dialer)
 	}
 	if !allowPrivate {
 		dialer.Control = guardDial

@@ -1,0 +1,352 @@
+package gateway
+
+// The delivery log API reads the ClickHouse deliveries table (filled from
+// the deliveries topic by the sink) and pages through it the way Open
+// Wearables and Svix do: {"data": [...], "iterator": "...", "done": bool},
+// newest first; pass iterator back to get the next page.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wearstream/wearstream/sinks/webhooks"
+)
+
+// WithClickHouse gives the gateway the ClickHouse connection that the
+// delivery log API (attempts, messages, resend) reads.
+func WithClickHouse(conn driver.Conn) Option {
+	return func(g *Gateway) { g.clickhouse = conn }
+}
+
+const (
+	defaultLogLimit = 50
+	maxLogLimit     = 250
+)
+
+type attemptResponse struct {
+	ID            string     `json:"id"`
+	MessageID     string     `json:"message_id"`
+	EndpointID    string     `json:"endpoint_id"`
+	EventType     string     `json:"event_type"`
+	UserID        *string    `json:"user_id"`
+	Attempt       uint16     `json:"attempt"`
+	Trigger       string     `json:"trigger_type"`
+	Status        string     `json:"status"`
+	StatusCode    uint16     `json:"response_status_code"`
+	Error         string     `json:"error,omitempty"`
+	DurationMS    uint32     `json:"response_duration_ms"`
+	Response      string     `json:"response"`
+	Timestamp     time.Time  `json:"timestamp"`
+	NextAttemptAt *time.Time `json:"next_attempt,omitempty"`
+}
+
+type messageResponse struct {
+	ID        string          `json:"id"`
+	EventType string          `json:"event_type"`
+	UserID    *string         `json:"user_id"`
+	Timestamp time.Time       `json:"timestamp"`
+	Attempts  uint64          `json:"attempts"`
+	Delivered bool            `json:"delivered"`
+	Endpoints []string        `json:"endpoint_ids"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+type page[T any] struct {
+	Data     []T     `json:"data"`
+	Iterator *string `json:"iterator"`
+	Done     bool    `json:"done"`
+}
+
+// logFilter is the query of a delivery-log page.
+type logFilter struct {
+	limit      int
+	eventTypes []string
+	status     string // "", "success" or "failed"
+	after      time.Time
+	before     time.Time
+	cursor     *cursor
+}
+
+// cursor is the position after the last row of a page.
+type cursor struct {
+	sec int64
+	ms  uint16
+	id  string
+}
+
+func (c cursor) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.sec, 10) + "." + strconv.Itoa(int(c.ms)) + "." + c.id))
+}
+
+func decodeCursor(s string) (*cursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, badRequest("invalid_field", "iterator: not an iterator from a previous page")
+	}
+	parts := strings.SplitN(string(raw), ".", 3)
+	if len(parts) != 3 {
+		return nil, badRequest("invalid_field", "iterator: not an iterator from a previous page")
+	}
+	sec, err1 := strconv.ParseInt(parts[0], 10, 64)
+	ms, err2 := strconv.ParseUint(parts[1], 10, 16)
+	if err1 != nil || err2 != nil {
+		return nil, badRequest("invalid_field", "iterator: not an iterator from a previous page")
+	}
+	return &cursor{sec: sec, ms: uint16(ms), id: parts[2]}, nil
+}
+
+func parseLogFilter(c *fiber.Ctx) (logFilter, error) {
+	f := logFilter{limit: defaultLogLimit}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLogLimit {
+			return f, badRequest("invalid_field", "limit: must be a whole number from 1 to 250")
+		}
+		f.limit = n
+	}
+	for _, key := range []string{"event_types", "event_types[]", "event_type"} {
+		for _, v := range c.Context().QueryArgs().PeekMulti(key) {
+			for _, t := range strings.Split(string(v), ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					f.eventTypes = append(f.eventTypes, t)
+				}
+			}
+		}
+	}
+	switch s := c.Query("status"); s {
+	case "":
+	case "0", "success":
+		f.status = "success"
+	case "2", "failed", "fail":
+		f.status = "failed"
+	default:
+		return f, badRequest("invalid_field", "status: must be success (0) or failed (2)")
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"after", &f.after}, {"before", &f.before}} {
+		if s := c.Query(t.name); s != "" {
+			v, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return f, badRequest("invalid_field", t.name+": must be an RFC 3339 time such as 2026-01-14T00:00:00Z")
+			}
+			*t.dst = v.UTC()
+		}
+	}
+	if s := c.Query("iterator"); s != "" {
+		cur, err := decodeCursor(s)
+		if err != nil {
+			return f, err
+		}
+		f.cursor = cur
+	}
+	return f, nil
+}
+
+// conditions returns the WHERE clauses and arguments shared by both lists.
+func (f logFilter) conditions(timeCol string) ([]string, []any) {
+	var where []string
+	var args []any
+	if len(f.eventTypes) > 0 {
+		where = append(where, "has(?, event_type)")
+		args = append(args, f.eventTypes)
+	}
+	if !f.after.IsZero() {
+		where = append(where, timeCol+" >= ?")
+		args = append(args, f.after)
+	}
+	if !f.before.IsZero() {
+		where = append(where, timeCol+" < ?")
+		args = append(args, f.before)
+	}
+	return where, args
+}
+
+func (g *Gateway) requireLog() error {
+	if g.clickhouse == nil {
+		return newError(http.StatusServiceUnavailable, "unavailable", "the delivery log is not configured (CLICKHOUSE_ADDR)")
+	}
+	return nil
+}
+
+// listAttempts pages through an endpoint's delivery attempts.
+func (g *Gateway) listAttempts(c *fiber.Ctx) error {
+	ep, err := g.endpointOf(c)
+	if err != nil {
+		return err
+	}
+	if err := g.requireLog(); err != nil {
+		return err
+	}
+	f, err := parseLogFilter(c)
+	if err != nil {
+		return err
+	}
+	where, args := f.conditions("attempted_at")
+	where = append([]string{"tenant_id = ?", "endpoint_id = ?"}, where...)
+	args = append([]any{ep.Tenant, ep.ID}, args...)
+	switch f.status {
+	case "success":
+		where = append(where, "success = 1")
+	case "failed":
+		where = append(where, "success = 0")
+	}
+	if cur := f.cursor; cur != nil {
+		at := time.Unix(cur.sec, 0).UTC()
+		where = append(where, "(attempted_at < ? OR (attempted_at = ? AND (attempted_ms < ? OR (attempted_ms = ? AND id < ?))))")
+		args = append(args, at, at, cur.ms, cur.ms, cur.id)
+	}
+	q := "SELECT id, message_id, endpoint_id, event_type, user_id, attempt, trigger, status_code, success, error, duration_ms, response_body, attempted_at, attempted_ms, next_attempt_at" +
+		" FROM deliveries FINAL WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY attempted_at DESC, attempted_ms DESC, id DESC LIMIT " + strconv.Itoa(f.limit+1)
+	rows, err := g.clickhouse.Query(c.UserContext(), q, args...)
+	if err != nil {
+		return unavailable("cannot read the delivery log: " + err.Error())
+	}
+	defer rows.Close()
+	out := page[attemptResponse]{Data: []attemptResponse{}}
+	var last cursor
+	for rows.Next() {
+		var (
+			a       attemptResponse
+			userID  string
+			success uint8
+			ms      uint16
+			next    time.Time
+		)
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.EndpointID, &a.EventType, &userID, &a.Attempt, &a.Trigger, &a.StatusCode,
+			&success, &a.Error, &a.DurationMS, &a.Response, &a.Timestamp, &ms, &next); err != nil {
+			return unavailable("cannot read the delivery log: " + err.Error())
+		}
+		if len(out.Data) == f.limit {
+			out.Iterator = ptr(last.encode())
+			return c.JSON(out)
+		}
+		last = cursor{sec: a.Timestamp.Unix(), ms: ms, id: a.ID}
+		a.Timestamp = a.Timestamp.Add(time.Duration(ms) * time.Millisecond).UTC()
+		a.Status = "failed"
+		if success == 1 {
+			a.Status = "success"
+		}
+		if userID != "" {
+			a.UserID = &userID
+		}
+		if next.Unix() > 0 {
+			n := next.UTC()
+			a.NextAttemptAt = &n
+		}
+		out.Data = append(out.Data, a)
+	}
+	if err := rows.Err(); err != nil {
+		return unavailable("cannot read the delivery log: " + err.Error())
+	}
+	out.Done = true
+	return c.JSON(out)
+}
+
+// listMessages pages through the tenant's messages, each with its delivery
+// summary and payload.
+func (g *Gateway) listMessages(c *fiber.Ctx) error {
+	if err := g.requireLog(); err != nil {
+		return err
+	}
+	f, err := parseLogFilter(c)
+	if err != nil {
+		return err
+	}
+	where, args := f.conditions("attempted_at")
+	where = append([]string{"tenant_id = ?", "trigger != 'system'"}, where...)
+	args = append([]any{who(c).Tenant}, args...)
+	var having []string
+	switch f.status {
+	case "success":
+		having = append(having, "delivered > 0")
+	case "failed":
+		having = append(having, "delivered = 0")
+	}
+	if cur := f.cursor; cur != nil {
+		at := time.Unix(cur.sec, 0).UTC()
+		having = append(having, "(first_at < ? OR (first_at = ? AND message_id < ?))")
+		args = append(args, at, at, cur.id)
+	}
+	q := "SELECT message_id, any(event_type), any(user_id), min(attempted_at) AS first_at, count(), sum(success) AS delivered," +
+		" groupUniqArray(endpoint_id), anyIf(payload, payload != '')" +
+		" FROM deliveries FINAL WHERE " + strings.Join(where, " AND ") + " GROUP BY message_id"
+	if len(having) > 0 {
+		q += " HAVING " + strings.Join(having, " AND ")
+	}
+	q += " ORDER BY first_at DESC, message_id DESC LIMIT " + strconv.Itoa(f.limit+1)
+	rows, err := g.clickhouse.Query(c.UserContext(), q, args...)
+	if err != nil {
+		return unavailable("cannot read the delivery log: " + err.Error())
+	}
+	defer rows.Close()
+	out := page[messageResponse]{Data: []messageResponse{}}
+	var last cursor
+	for rows.Next() {
+		var (
+			m         messageResponse
+			userID    string
+			delivered uint64
+			payload   string
+		)
+		if err := rows.Scan(&m.ID, &m.EventType, &userID, &m.Timestamp, &m.Attempts, &delivered, &m.Endpoints, &payload); err != nil {
+			return unavailable("cannot read the delivery log: " + err.Error())
+		}
+		if len(out.Data) == f.limit {
+			out.Iterator = ptr(last.encode())
+			return c.JSON(out)
+		}
+		last = cursor{sec: m.Timestamp.Unix(), id: m.ID}
+		m.Timestamp = m.Timestamp.UTC()
+		m.Delivered = delivered > 0
+		if userID != "" {
+			m.UserID = &userID
+		}
+		m.Payload = json.RawMessage("null")
+		if json.Valid([]byte(payload)) {
+			m.Payload = json.RawMessage(payload)
+		}
+		out.Data = append(out.Data, m)
+	}
+	if err := rows.Err(); err != nil {
+		return unavailable("cannot read the delivery log: " + err.Error())
+	}
+	out.Done = true
+	return c.JSON(out)
+}
+
+// loggedMessage returns a message of the tenant from the delivery log, with
+// the endpoints it was sent to.
+func (g *Gateway) loggedMessage(ctx context.Context, tenant, id string) (webhooks.Message, []string, error) {
+	var (
+		m         = webhooks.Message{ID: id, Tenant: tenant}
+		payload   string
+		endpoints []string
+		n         uint64
+	)
+	q := "SELECT any(event_type), any(user_id), anyIf(payload, payload != ''), groupUniqArray(endpoint_id), count()" +
+		" FROM deliveries WHERE tenant_id = ? AND message_id = ? AND trigger != 'system'"
+	if err := g.clickhouse.QueryRow(ctx, q, tenant, id).Scan(&m.Type, &m.UserID, &payload, &endpoints, &n); err != nil {
+		return m, nil, unavailable("cannot read the delivery log: " + err.Error())
+	}
+	if n == 0 {
+		return m, nil, notFound("message " + id + " not found")
+	}
+	if payload == "" {
+		return m, nil, newError(http.StatusConflict, "no_payload", "message "+id+" has no stored payload to resend")
+	}
+	m.Body = []byte(payload)
+	return m, endpoints, nil
+}
+
+func ptr[T any](v T) *T { return &v }

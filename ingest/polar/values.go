@@ -1,0 +1,238 @@
+package polar
+
+// Reading Polar's values: lenient JSON scalars, ISO-8601 times and
+// durations, and the "HH:MM" keys of the sleep and recharge maps.
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// number is a JSON number, or a string holding one. Absent, null and ""
+// leave it unset; any other value that is not a finite number marks it bad
+// instead of failing the decode, so one odd field cannot reject a record.
+type number struct {
+	v   float64
+	set bool
+	bad bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (x *number) UnmarshalJSON(b []byte) error {
+	*x = number{}
+	s := string(b)
+	switch {
+	case s == "null":
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		if json.Unmarshal(b, &s) != nil {
+			x.bad = true
+			return nil
+		}
+		if s = strings.TrimSpace(s); s == "" {
+			return nil
+		}
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+	default:
+		x.bad = true
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		x.bad = true
+		return nil
+	}
+	x.v, x.set = f, true
+	return nil
+}
+
+// text is a JSON string, or the literal of a JSON number (Polar sends some
+// ids and codes either way). null and other JSON types read as "".
+type text string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *text) UnmarshalJSON(b []byte) error {
+	*t = ""
+	if len(b) == 0 {
+		return nil
+	}
+	switch c := b[0]; {
+	case c == '"':
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			*t = text(strings.TrimSpace(s))
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		*t = text(b)
+	}
+	return nil
+}
+
+// maxOffset is the largest UTC offset in minutes that a clock can have.
+const maxOffset = 18 * 60
+
+// timeLayouts are the ISO-8601 forms Polar writes, with and without offset.
+var timeLayouts = []string{
+	time.RFC3339,
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// parseTime reads an ISO-8601 time. When it carries an offset, t is the
+// UTC instant and zone the offset in minutes; when it does not, t is the
+// local wall-clock time written as if it were UTC and hasZone is false.
+// Years outside 1970–2199 are refused: they are clock errors.
+func parseTime(s string) (t time.Time, zone int32, hasZone, ok bool) {
+	s = strings.TrimSpace(s)
+	for i, layout := range timeLayouts {
+		p, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		if y := p.Year(); y < 1970 || y >= 2200 {
+			return time.Time{}, 0, false, false
+		}
+		hasZone = i < 2
+		if hasZone {
+			_, off := p.Zone()
+			zone = int32(off / 60)
+		}
+		return p.UTC(), zone, hasZone, true
+	}
+	return time.Time{}, 0, false, false
+}
+
+// parseWall reads an ISO-8601 time as local wall-clock time written as
+// UTC, for the day-level endpoints whose times are local: an offset, if
+// one is written, is dropped rather than applied.
+func parseWall(s string) (time.Time, bool) {
+	t, zone, _, ok := parseTime(s)
+	return t.Add(time.Duration(zone) * time.Minute), ok
+}
+
+// parseDate reads a "YYYY-MM-DD" date as local midnight written as UTC.
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil || t.Year() < 1970 || t.Year() >= 2200 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// parseDuration reads an ISO-8601 duration such as "PT2H44M",
+// "PT52M13.4S" or "P1DT2H" into seconds. Years and months, whose length
+// varies, and negative durations are refused.
+func parseDuration(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 3 || (s[0] != 'P' && s[0] != 'p') {
+		return 0, false
+	}
+	s = s[1:]
+	var total float64
+	inTime, parts := false, 0
+	for len(s) > 0 {
+		if s[0] == 'T' || s[0] == 't' {
+			if inTime {
+				return 0, false
+			}
+			inTime, s = true, s[1:]
+			continue
+		}
+		i := 0
+		for i < len(s) && (s[i] == '.' || (s[i] >= '0' && s[i] <= '9')) {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, false
+		}
+		v, err := strconv.ParseFloat(s[:i], 64)
+		if err != nil {
+			return 0, false
+		}
+		var unit float64
+		switch d := s[i] | 0x20; {
+		case !inTime && d == 'w':
+			unit = 7 * 86400
+		case !inTime && d == 'd':
+			unit = 86400
+		case inTime && d == 'h':
+			unit = 3600
+		case inTime && d == 'm':
+			unit = 60
+		case inTime && d == 's':
+			unit = 1
+		default:
+			return 0, false
+		}
+		total += v * unit
+		parts++
+		s = s[i+1:]
+	}
+	if parts == 0 || math.IsInf(total, 0) {
+		return 0, false
+	}
+	return tidy(total), true
+}
+
+// parseClock reads "HH:MM" or "HH:MM:SS" into the time since midnight.
+func parseClock(s string) (time.Duration, bool) {
+	parts := strings.Split(strings.TrimSpace(s), ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	limits := [...]int{23, 59, 59}
+	var d time.Duration
+	for i, p := range parts {
+		if len(p) == 0 || len(p) > 2 {
+			return 0, false
+		}
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 || v > limits[i] {
+			return 0, false
+		}
+		d += time.Duration(v) * [...]time.Duration{time.Hour, time.Minute, time.Second}[i]
+	}
+	return d, true
+}
+
+// atNight places an "HH:MM" key of a night's map in time: the first
+// moment with that time of day that is at most an hour before the night's
+// start, given as local wall-clock time written as UTC. The maps of a
+// night (hypnogram, heart rate) have no date and cross midnight.
+func atNight(clock time.Duration, localStart time.Time) time.Time {
+	day := time.Date(localStart.Year(), localStart.Month(), localStart.Day(), 0, 0, 0, 0, time.UTC)
+	t := day.Add(clock)
+	if t.Before(localStart.Add(-time.Hour)) {
+		t = t.Add(24 * time.Hour)
+	}
+	return t
+}
+
+// tidy rounds away the binary noise of unit conversions (1600/3.6 and the
+// like) at nine decimals, so that golden files and comparisons stay exact.
+func tidy(v float64) float64 {
+	if math.Abs(v) >= 1e9 {
+		return v
+	}
+	return math.Round(v*1e9) / 1e9
+}
+
+// finite reports whether v is a usable value.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// truncate shortens provider strings that end up in skip reasons.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,348 @@
+// Package suunto normalises Suunto's webhook payloads and Cloud API
+// responses (providers.md §4) into canonical workouts, sleep sessions and
+// samples. It registers the provider suunto.
+//
+// Which body it is. The shape decides, checked in this order:
+//
+//   - an object with "type" and "username" (or "workout" or "samples"): a
+//     webhook. WORKOUT_CREATED carries a workout summary and the gear;
+//     SUUNTO_247_ACTIVITY_CREATED, SUUNTO_247_SLEEP_CREATED and
+//     SUUNTO_247_RECOVERY_CREATED carry 24/7 samples {timestamp,
+//     entryData}; ROUTE_CREATED and unknown types carry nothing kept and
+//     are counted as skipped;
+//   - an object with "payload": a Cloud API response envelope
+//     ({"error", "payload", "metadata"}); a non-null error is an error, a
+//     payload object is one workout (GET /v3/workouts/{workoutKey}) and a
+//     payload array a list of them (GET /v3/workouts);
+//   - an object with "workoutKey": one bare workout;
+//   - an array: 24/7 samples (GET /247samples/...), each told apart by its
+//     entryData keys (BedtimeStart: sleep; Balance or StressState:
+//     recovery; otherwise activity), or workouts; an empty array yields no
+//     records.
+//
+// Anything else is an error, as is a body that is not JSON. A single
+// workout that cannot be read is an error; in a list it is skipped and
+// counted.
+//
+// Times. Workouts give startTime (and stopTime) in epoch milliseconds,
+// UTC, and timeOffsetInMinutes, the local offset east of UTC; 24/7 samples
+// give ISO-8601 times with their offset.
+//
+// Sources. A source is "suunto:<gear serial number>" when the gear names
+// one, else "suunto:account", with the gear's name as Device; the 24/7
+// data names no device. Values computed for a whole night (resting heart
+// rate, average HRV) come from "suunto:daily", so that they never share a
+// timestamp, and with it an identity, with the 24/7 samples.
+//
+// What is left out, for want of a canonical record: the recovery balance
+// and stress state, the sleep quality score, training stress scores,
+// recovery time, routes and positions.
+package suunto
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+func init() {
+	ingest.Register(ingest.Provider{Name: provider, DisplayName: "Suunto", Normalize: Normalize})
+}
+
+const provider = "suunto"
+
+// The sources of the data Suunto gives without a device: whole-night
+// values, and everything else.
+var (
+	dailySource   = schemas.Source{Provider: provider, ID: provider + ":daily", Name: "Suunto daily summary"}
+	accountSource = schemas.Source{Provider: provider, ID: provider + ":account"}
+)
+
+// ErrUnknownShape is the error of a JSON body that is none of Suunto's
+// payloads or responses.
+var ErrUnknownShape = errors.New("not a known suunto payload")
+
+// The webhook types.
+const (
+	typeWorkoutCreated = "WORKOUT_CREATED"
+	typeRouteCreated   = "ROUTE_CREATED"
+	typeActivity       = "SUUNTO_247_ACTIVITY_CREATED"
+	typeSleep          = "SUUNTO_247_SLEEP_CREATED"
+	typeRecovery       = "SUUNTO_247_RECOVERY_CREATED"
+)
+
+// webhookFields are the top-level fields of a webhook body.
+var webhookFields = setOf("type", "username", "workout", "gear", "samples")
+
+// envelopeFields are the top-level fields of a Cloud API response.
+var envelopeFields = setOf("error", "payload", "metadata")
+
+// Normalize turns one Suunto webhook body or API response into canonical
+// records. It fails only when the body is not JSON, is none of Suunto's
+// shapes, is an API error, or is a single workout that cannot be read;
+// single bad items are skipped and counted.
+func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
+	body = bytes.TrimSpace(body)
+	n := &normalizer{
+		ctx:      ctx,
+		version:  ctx.ReceivedAt.UnixMilli(),
+		ingested: ctx.ReceivedAt.UTC(),
+		batches:  map[batchKey]int{},
+	}
+	var err error
+	switch {
+	case len(body) == 0:
+		err = errors.New("cannot decode suunto body: it is empty")
+	case body[0] == '[':
+		var items []json.RawMessage
+		if err = json.Unmarshal(body, &items); err != nil {
+			err = fmt.Errorf("cannot decode suunto body: %w", err)
+			break
+		}
+		err = n.list(items, "")
+	case body[0] == '{':
+		err = n.object(body)
+	case json.Valid(body):
+		err = fmt.Errorf("cannot normalise suunto body: %w (a JSON scalar, not an object or array)", ErrUnknownShape)
+	default:
+		err = fmt.Errorf("cannot decode suunto body: %w", json.Unmarshal(body, new(any)))
+	}
+	if err != nil {
+		return ingest.Records{}, err
+	}
+	n.finishSamples()
+	n.out.Workouts = dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
+	n.out.Sleep = dedupe(&n.out, n.out.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
+	return n.out, nil
+}
+
+// normalizer holds the state of normalising one body.
+type normalizer struct {
+	ctx      ingest.Context
+	version  int64
+	ingested time.Time
+	out      ingest.Records
+
+	batches map[batchKey]int // index into out.Samples
+	flags   []*bool          // per batch: false for sum series, else nil
+}
+
+type batchKey struct {
+	source string
+	series string
+}
+
+func (n *normalizer) object(body []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return fmt.Errorf("cannot decode suunto body: %w", err)
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+	switch {
+	case has("type") && (has("username") || has("workout") || has("samples")):
+		return n.webhook(keys)
+	case has("payload"):
+		return n.envelope(keys)
+	case has("workoutKey"):
+		return n.workout(body, nil)
+	}
+	return fmt.Errorf("cannot normalise suunto body: %w (an object with none of type, payload and workoutKey)", ErrUnknownShape)
+}
+
+func (n *normalizer) webhook(keys map[string]json.RawMessage) error {
+	var typ string
+	if err := json.Unmarshal(keys["type"], &typ); err != nil {
+		return fmt.Errorf("cannot decode suunto webhook type: %w", err)
+	}
+	n.countUnknown("webhook", keys, webhookFields)
+	typ = strings.ToUpper(strings.TrimSpace(typ))
+	switch typ {
+	case typeWorkoutCreated:
+		raw, ok := keys["workout"]
+		if !ok {
+			return errors.New("cannot normalise suunto webhook: WORKOUT_CREATED without workout")
+		}
+		var g *gear
+		if raw, ok := keys["gear"]; ok {
+			g = new(gear)
+			if json.Unmarshal(raw, g) != nil {
+				n.out.Skip("invalid webhook field gear")
+				g = nil
+			}
+		}
+		return n.workout(raw, g)
+	case typeActivity, typeSleep, typeRecovery:
+		var items []json.RawMessage
+		if raw, ok := keys["samples"]; ok {
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return fmt.Errorf("cannot decode suunto %s samples: %w", typ, err)
+			}
+		}
+		return n.list(items, typ)
+	case typeRouteCreated:
+		n.out.Skip("webhook ROUTE_CREATED (no data kept)")
+	default:
+		n.out.Skip("unknown webhook type " + truncate(typ, 60))
+	}
+	return nil
+}
+
+func (n *normalizer) envelope(keys map[string]json.RawMessage) error {
+	if raw := bytes.TrimSpace(keys["error"]); len(raw) > 0 && string(raw) != "null" {
+		return fmt.Errorf("suunto api error: %s", truncate(string(raw), 200))
+	}
+	n.countUnknown("response", keys, envelopeFields)
+	payload := bytes.TrimSpace(keys["payload"])
+	switch {
+	case len(payload) == 0 || string(payload) == "null":
+		return nil
+	case payload[0] == '{':
+		return n.workout(payload, nil)
+	case payload[0] == '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(payload, &items); err != nil {
+			return fmt.Errorf("cannot decode suunto payload: %w", err)
+		}
+		return n.list(items, "")
+	}
+	return fmt.Errorf("cannot normalise suunto body: %w (payload is neither an object nor an array)", ErrUnknownShape)
+}
+
+// list normalises a list of 24/7 samples or workouts. typ is the webhook
+// type the samples arrived with, or "" when each item tells its kind.
+func (n *normalizer) list(items []json.RawMessage, typ string) error {
+	known := 0
+	for _, raw := range items {
+		keys, ok := objectKeys(raw)
+		switch {
+		case !ok:
+			n.out.Skip("unknown suunto list item")
+		case keys["entryData"] != nil:
+			known++
+			n.sample247(raw, typ)
+		case keys["workoutKey"] != nil || keys["activityId"] != nil && keys["startTime"] != nil:
+			known++
+			n.workoutItem(raw)
+		default:
+			n.out.Skip("unknown suunto list item")
+		}
+	}
+	if known == 0 && len(items) > 0 && typ == "" {
+		return fmt.Errorf("cannot normalise suunto body: %w (an array of %d items, none a 24/7 sample or workout)", ErrUnknownShape, len(items))
+	}
+	return nil
+}
+
+// objectKeys decodes a JSON object's top level; ok is false for anything
+// that is not an object.
+func objectKeys(raw []byte) (map[string]json.RawMessage, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, false
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) != nil {
+		return nil, false
+	}
+	return keys, true
+}
+
+// countUnknown counts the keys of an item that are not among known.
+func (n *normalizer) countUnknown(kind string, keys map[string]json.RawMessage, known map[string]bool) {
+	for k := range keys {
+		if !known[k] {
+			n.out.Skip("unknown " + kind + " field " + truncate(k, 60))
+		}
+	}
+}
+
+// setOf builds a set of field names.
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, name := range names {
+		m[name] = true
+	}
+	return m
+}
+
+// addSample adds one sample to the batch of its source and series type.
+// Samples of sum series are marked IsDailyTotal false: Suunto's 24/7
+// values are per interval, never whole-day totals.
+func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32) {
+	k := batchKey{source: src.ID, series: series}
+	i, ok := n.batches[k]
+	if !ok {
+		st, known := schemas.LookupSeriesType(series)
+		if !known {
+			panic("suunto: series type " + series + " is not in the catalog")
+		}
+		i = len(n.out.Samples)
+		n.batches[k] = i
+		n.out.Samples = append(n.out.Samples, schemas.SampleBatch{
+			Tenant:     n.ctx.Tenant,
+			UserID:     n.ctx.UserID,
+			Source:     src,
+			SeriesType: series,
+			Unit:       st.Unit,
+			Version:    n.version,
+			RawEventID: n.ctx.RawEventID,
+			IngestedAt: n.ingested,
+		})
+		var flag *bool
+		if st.Aggregation == schemas.AggSum {
+			flag = new(bool)
+		}
+		n.flags = append(n.flags, flag)
+	}
+	b := &n.out.Samples[i]
+	b.Samples = append(b.Samples, schemas.Sample{Time: ts, Value: tidy(v), ZoneOffset: zone, IsDailyTotal: n.flags[i]})
+}
+
+// finishSamples orders each batch by time and keeps the last of samples
+// that share a timestamp (a sample's identity is user, source, series type
+// and time), then gives each batch its id.
+func (n *normalizer) finishSamples() {
+	for i := range n.out.Samples {
+		b := &n.out.Samples[i]
+		slices.SortStableFunc(b.Samples, func(x, y schemas.Sample) int { return x.Time.Compare(y.Time) })
+		kept := b.Samples[:0]
+		for _, s := range b.Samples {
+			if k := len(kept); k > 0 && kept[k-1].Time.Equal(s.Time) {
+				n.out.Skip("duplicate sample")
+				kept[k-1] = s
+				continue
+			}
+			kept = append(kept, s)
+		}
+		b.Samples = kept
+		b.ID = schemas.NameID(n.ctx.Tenant, n.ctx.UserID, provider, "samples", b.Source.ID, b.SeriesType, n.ctx.RawEventID)
+	}
+}
+
+// dedupe keeps the last of the records that share an id (a list that
+// holds one record twice), in the order of their first appearance.
+func dedupe[T any](out *ingest.Records, recs []T, id func(*T) string, reason string) []T {
+	if len(recs) < 2 {
+		return recs
+	}
+	at := make(map[string]int, len(recs))
+	kept := recs[:0]
+	for i := range recs {
+		k := id(&recs[i])
+		if j, seen := at[k]; seen {
+			out.Skip(reason)
+			kept[j] = recs[i]
+			continue
+		}
+		at[k] = len(kept)
+		kept = append(kept, recs[i])
+	}
+	return kept
+}

@@ -1,0 +1,149 @@
+package suunto
+
+// Sleep: each 24/7 sleep entry is one session.
+//
+//   - Start and end are BedtimeStart and BedtimeEnd, ISO-8601 with offset
+//     (the end, when missing, is the start plus Duration); the session is
+//     identified by SleepId, else by its start.
+//   - Duration, DeepSleepDuration, LightSleepDuration and REMSleepDuration
+//     are seconds. Sleep is deep + light + REM, at most the span; awake is
+//     Duration − sleep (providers.md §4), at least 0. InBedSeconds and
+//     DurationSeconds are the span; EfficiencyPercent is sleep / span × 100.
+//     Without stage durations, sleep is Duration and Stages is nil.
+//   - IsNap is Suunto's; when absent, a session shorter than 3 h that
+//     starts between 09:00 and 20:00 local time is a nap.
+//   - HRMin becomes the night's resting_heart_rate and AvgHRV its
+//     heart_rate_variability_rmssd (0 is no value), at the session's end
+//     from "suunto:daily".
+//
+// Suunto gives no stage intervals. HRAvg (a night average, not a heart
+// rate sample), MaxSpo2 (a maximum, not a saturation sample) and
+// SleepQualityScore (a health score) are left out.
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+type sleepEntry struct {
+	BedtimeStart       text   `json:"BedtimeStart"`
+	BedtimeEnd         text   `json:"BedtimeEnd"`
+	Duration           number `json:"Duration"`
+	DeepSleepDuration  number `json:"DeepSleepDuration"`
+	LightSleepDuration number `json:"LightSleepDuration"`
+	REMSleepDuration   number `json:"REMSleepDuration"`
+	HRMin              number `json:"HRMin"`
+	AvgHRV             number `json:"AvgHRV"`
+	IsNap              *bool  `json:"IsNap"`
+	SleepID            text   `json:"SleepId"`
+}
+
+var sleepFields = setOf("BedtimeStart", "BedtimeEnd", "Duration", "DeepSleepDuration", "LightSleepDuration",
+	"REMSleepDuration", "HRAvg", "HRMin", "AvgHRV", "MaxSpo2", "SleepQualityScore", "IsNap", "SleepId")
+
+const (
+	napMaxDuration = 3 * time.Hour
+	napFromHour    = 9
+	napToHour      = 20
+	maxSleep       = 48 * time.Hour
+)
+
+func (n *normalizer) sleep(e *entry247) {
+	var s sleepEntry
+	if err := json.Unmarshal(e.EntryData, &s); err != nil {
+		n.out.Skip("invalid 24/7 sleep")
+		return
+	}
+	startText := s.BedtimeStart
+	if startText == "" {
+		startText = e.Timestamp
+	}
+	start, zone, ok := parseTime(string(startText))
+	if !ok {
+		n.out.Skip("invalid 24/7 sleep")
+		return
+	}
+	seconds := func(field string, x number) (float64, bool) {
+		if x.bad || (x.set && (x.v < 0 || x.v > maxSleep.Seconds())) {
+			n.out.Skip("invalid 24/7 sleep " + field)
+			return 0, false
+		}
+		return x.v, x.set
+	}
+	duration, hasDuration := seconds("Duration", s.Duration)
+	end, _, ok := parseTime(string(s.BedtimeEnd))
+	if !ok && hasDuration {
+		end, ok = start.Add(time.Duration(duration*float64(time.Second))), true
+	}
+	if !ok || !end.After(start) || end.Sub(start) > maxSleep {
+		n.out.Skip("invalid 24/7 sleep")
+		return
+	}
+	n.countUnknown(kindSleep, e.keys, sleepFields)
+	span := end.Sub(start).Seconds()
+	if !hasDuration {
+		duration = span
+	}
+
+	deep, hasDeep := seconds("DeepSleepDuration", s.DeepSleepDuration)
+	light, hasLight := seconds("LightSleepDuration", s.LightSleepDuration)
+	rem, hasREM := seconds("REMSleepDuration", s.REMSleepDuration)
+	var stages *schemas.SleepStages
+	asleep := duration
+	if hasDeep || hasLight || hasREM {
+		asleep = deep + light + rem
+		stages = &schemas.SleepStages{
+			AwakeMinutes: tidy(max(0, duration-asleep) / 60),
+			LightMinutes: tidy(light / 60),
+			DeepMinutes:  tidy(deep / 60),
+			RemMinutes:   tidy(rem / 60),
+		}
+	}
+	asleep = min(asleep, span)
+	eff := tidy(asleep / span * 100)
+
+	localStart := start.Add(time.Duration(zone) * time.Minute)
+	isNap := end.Sub(start) < napMaxDuration && localStart.Hour() >= napFromHour && localStart.Hour() < napToHour
+	if s.IsNap != nil {
+		isNap = *s.IsNap
+	}
+	key := string(s.SleepID)
+	if key == "" {
+		key = start.Format(time.RFC3339)
+	}
+	n.out.Sleep = append(n.out.Sleep, schemas.Sleep{
+		ID:                   schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "sleep", key),
+		Tenant:               n.ctx.Tenant,
+		UserID:               n.ctx.UserID,
+		Source:               accountSource,
+		ProviderRecordID:     string(s.SleepID),
+		StartTime:            start,
+		EndTime:              end,
+		ZoneOffset:           zone,
+		DurationSeconds:      span,
+		SleepDurationSeconds: tidy(asleep),
+		InBedSeconds:         span,
+		EfficiencyPercent:    &eff,
+		Stages:               stages,
+		IsNap:                isNap,
+		Version:              n.version,
+		RawEventID:           n.ctx.RawEventID,
+		IngestedAt:           n.ingested,
+	})
+
+	night := func(field, series string, x number) {
+		switch {
+		case !x.set && !x.bad:
+		case x.bad || x.v < 0:
+			n.out.Skip("invalid 24/7 sleep " + field)
+		case x.v == 0:
+			n.out.Skip("no value: 24/7 sleep " + field + " 0")
+		default:
+			n.addSample(dailySource, series, end, x.v, zone)
+		}
+	}
+	night("HRMin", "resting_heart_rate", s.HRMin)
+	night("AvgHRV", "heart_rate_variability_rmssd", s.AvgHRV)
+}
