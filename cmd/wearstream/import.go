@@ -74,7 +74,12 @@ func runImport(ctx context.Context, args []string) error {
 	case *key == "":
 		return errors.New("no API key: pass --key or set WEARSTREAM_API_KEY (the key 'make dev' printed)")
 	}
-	target := strings.TrimRight(*base, "/") + "/api/v1/users/" + url.PathEscape(*user) + route
+	userURL := strings.TrimRight(*base, "/") + "/api/v1/users/" + url.PathEscape(*user)
+	// Check the key and the user before sending what may be gigabytes.
+	if err := checkUser(ctx, userURL, *key); err != nil {
+		return err
+	}
+	target := userURL + route
 	for _, f := range files {
 		if err := uploadFile(ctx, target, *key, f, kind == "apple-health"); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
@@ -106,6 +111,37 @@ func firstSet(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// checkUser asks the gateway for the user, so that a wrong key or user id is
+// reported at once, with the gateway's message.
+func checkUser(ctx context.Context, userURL, key string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, userURL, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-API-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the gateway (is 'make dev' running?): %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return gatewayError(resp, body)
+}
+
+// gatewayError turns a non-2xx answer into an error with the gateway's message.
+func gatewayError(resp *http.Response, body []byte) error {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+		return fmt.Errorf("%s (%d %s)", e.Error.Message, resp.StatusCode, e.Error.Code)
+	}
+	return fmt.Errorf("gateway answered %s: %s", resp.Status, bytes.TrimSpace(body))
 }
 
 // uploadFile streams one file as the "file" field of a multipart POST and
@@ -158,13 +194,7 @@ func uploadFile(ctx context.Context, target, key, path string, countRecords bool
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
-			return fmt.Errorf("%s (%d %s)", e.Error.Message, resp.StatusCode, e.Error.Code)
-		}
-		return fmt.Errorf("gateway answered %s: %s", resp.Status, bytes.TrimSpace(body))
+		return gatewayError(resp, body)
 	}
 	var out struct {
 		RunID    string `json:"run_id"`
