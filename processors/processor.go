@@ -21,7 +21,9 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -115,7 +117,9 @@ func (p *Processor) Stats() *Stats { return &p.stats }
 func (p *Processor) Run(ctx context.Context) error {
 	defer p.sess.Close()
 	for {
-		fetches := p.sess.PollFetches(ctx)
+		// A bounded poll keeps each transaction small, so that canonical
+		// records become visible to read_committed readers steadily.
+		fetches := p.sess.PollRecords(ctx, maxRecordsPerTransaction)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -151,29 +155,30 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 		})
 	}
 	var raws, records, dead, skipped int64
-	fetches.EachRecord(func(r *kgo.Record) {
+	for _, prep := range p.normalizeAll(fetches.Records()) {
+		r := prep.record
 		raws++
-		out, n, err := p.Process(r)
+		out, n, err := p.emit(prep)
 		if errors.Is(err, errRestore) {
 			produceErr.CompareAndSwap(nil, err)
-			return
+			continue
 		}
 		if err != nil {
 			dl, derr := p.deadLetter(r, err)
 			if derr != nil {
 				produceErr.CompareAndSwap(nil, derr)
-				return
+				continue
 			}
 			produce(dl)
 			dead++
-			return
+			continue
 		}
 		skipped += int64(n)
 		for _, o := range out {
 			produce(o)
 		}
 		records += int64(len(out))
-	})
+	}
 	// End flushes, then commits the offsets and the produced records in
 	// one transaction. If anything failed, abort: the batch is consumed
 	// again from the last committed offsets.
@@ -204,17 +209,60 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	return nil
 }
 
+// maxRecordsPerTransaction bounds the raw events of one transaction.
+const maxRecordsPerTransaction = 256
+
+// normalized is a raw record with what its normaliser made of it.
+type normalized struct {
+	record *kgo.Record
+	raw    schemas.RawEvent
+	recs   ingest.Records
+	err    error
+}
+
+// normalizeAll decodes and normalises records on every core: normalising
+// is pure and by far the costliest step. The result keeps the input order,
+// and everything that depends on order (sleep stitching, producing) then
+// runs in that order.
+func (p *Processor) normalizeAll(records []*kgo.Record) []normalized {
+	out := make([]normalized, len(records))
+	workers := min(runtime.GOMAXPROCS(0), len(records))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(records); i = int(next.Add(1) - 1) {
+				out[i] = p.normalize(records[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (p *Processor) normalize(r *kgo.Record) normalized {
+	n := normalized{record: r}
+	if n.err = p.cfg.Serde.Decode(r.Value, &n.raw); n.err == nil {
+		n.recs, n.err = Normalize(n.raw)
+	}
+	return n
+}
+
 // Process turns one raw record into the canonical records to produce. The
 // int is the number of input items skipped (unknown types, invalid items).
 func (p *Processor) Process(r *kgo.Record) ([]*kgo.Record, int, error) {
-	var raw schemas.RawEvent
-	if err := p.cfg.Serde.Decode(r.Value, &raw); err != nil {
-		return nil, 0, err
+	return p.emit(p.normalize(r))
+}
+
+// emit stitches sleep and encodes the canonical records of one normalised
+// raw record, in the order the records were consumed.
+func (p *Processor) emit(n normalized) ([]*kgo.Record, int, error) {
+	if n.err != nil {
+		return nil, 0, n.err
 	}
-	recs, err := Normalize(raw)
-	if err != nil {
-		return nil, 0, err
-	}
+	r, raw, recs := n.record, n.raw, n.recs
 	skipped := 0
 	for reason, n := range recs.Skipped {
 		skipped += n

@@ -162,14 +162,18 @@ func (s *Sink) Run(ctx context.Context) error {
 	}
 }
 
+// maxPollRecords bounds one poll, so that a batch overshoots BatchRows by
+// at most that many records rather than by a whole fetch.
+const maxPollRecords = 500
+
 // poll waits for records, but no longer than the pending batch may wait.
 func (s *Sink) poll(ctx context.Context) kgo.Fetches {
 	if !s.uncommit {
-		return s.cfg.Client.PollFetches(ctx)
+		return s.cfg.Client.PollRecords(ctx, maxPollRecords)
 	}
 	pctx, cancel := context.WithDeadline(ctx, s.oldest.Add(s.cfg.BatchWait))
 	defer cancel()
-	return s.cfg.Client.PollFetches(pctx)
+	return s.cfg.Client.PollRecords(pctx, maxPollRecords)
 }
 
 // add decodes one record into the pending batch, or hands it to OnBadRecord.
