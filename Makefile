@@ -61,6 +61,15 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSplit -fuzztime $(FUZZTIME) ./ingest/applexml/
 	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/applexml/
 	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME) ./ingest/fit/
+	$(GO) test -run '^$$' -fuzz FuzzVerifyHMAC -fuzztime $(FUZZTIME) ./ingest/
+	$(GO) test -run '^$$' -fuzz FuzzStateVerify -fuzztime $(FUZZTIME) ./ingest/
+	$(GO) test -run '^$$' -fuzz FuzzParseWebhook -fuzztime $(FUZZTIME) ./ingest/garmin/
+	$(GO) test -run '^$$' -fuzz 'FuzzVerify$$' -fuzztime $(FUZZTIME) ./ingest/garmin/
+	$(GO) test -run '^$$' -fuzz FuzzParseItems -fuzztime $(FUZZTIME) ./ingest/polar/
+	$(GO) test -run '^$$' -fuzz 'FuzzVerify$$' -fuzztime $(FUZZTIME) ./ingest/polar/
+	$(GO) test -run '^$$' -fuzz FuzzParseWebhook -fuzztime $(FUZZTIME) ./ingest/suunto/
+	$(GO) test -run '^$$' -fuzz 'FuzzVerify$$' -fuzztime $(FUZZTIME) ./ingest/suunto/
+	$(GO) test -run '^$$' -fuzz FuzzTokenClaims -fuzztime $(FUZZTIME) ./ingest/suunto/
 
 clean:
 	rm -rf bin .wearstream

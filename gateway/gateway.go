@@ -93,6 +93,11 @@ func (g *Gateway) routes() {
 	v1.Get("/webhooks/event-types", g.listEventTypes)
 
 	g.publicTokenRoutes(v1) // before the authenticated group: they authenticate themselves
+	// Providers and the OAuth callback: public, checked by signature or state.
+	v1.Get("/oauth/providers", g.listProviders)
+	v1.Get("/oauth/:provider/callback", g.oauthCallback)
+	v1.Post("/providers/:provider/webhooks", g.providerWebhook)
+	v1.Get("/providers/:provider/webhooks", g.providerChallenge)
 
 	authed := v1.Group("", g.authenticate)
 	authed.Post("/users", g.createUser)
@@ -103,6 +108,10 @@ func (g *Gateway) routes() {
 	authed.Post("/users/:user_id/import/apple/xml/direct", g.importAppleXML)
 	authed.Post("/users/:user_id/import/fit", g.importFIT)
 	authed.Get("/users/:user_id/sync/runs", g.listSyncRuns)
+	authed.Get("/oauth/:provider/authorize", g.authorize)
+	authed.Get("/users/:user_id/connections", g.listConnections)
+	authed.Delete("/users/:user_id/connections/:provider", g.deleteConnection)
+	authed.Post("/providers/:provider/users/:user_id/sync", g.syncNow)
 	authed.Post("/sdk/users/:user_id/logs", g.sdkLogs)
 	authed.Post("/users/:user_id/invitation-code", g.createInvitationCode)
 	authed.Post("/applications", g.createApplication)

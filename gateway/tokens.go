@@ -23,6 +23,7 @@ package gateway
 // tokens are not stored at all.
 
 import (
+	"github.com/google/uuid"
 	"hash/fnv"
 	"net/http"
 	"strings"
@@ -361,7 +362,7 @@ func (g *Gateway) redeemInvitationCode(c *fiber.Ctx) error {
 	defer g.locks.lock(hash)()
 	table := g.env.Tables.InvitationCodes
 	ic, ok := table.Get(hash)
-	if !ok || !tokens.Equal(ic.Hash, hash) {
+	if !ok || !tokens.Equal(ic.Hash, hash) || ic.RedeemedBy != "" {
 		return invalid
 	}
 	now := g.now()
@@ -372,9 +373,16 @@ func (g *Gateway) redeemInvitationCode(c *fiber.Ctx) error {
 		return invalid
 	}
 	// Used up before the tokens exist: a failure afterwards costs the user
-	// a new code, never a second redemption.
-	if err := table.Delete(c.UserContext(), hash); err != nil {
+	// a new code, never a second redemption. The claim goes through the
+	// log: when gateways redeem the same code at once, every process
+	// keeps the first claim (schemas.FirstRedemption), so exactly one wins.
+	claim := ic
+	claim.RedeemedBy = uuid.NewString()
+	if err := table.Put(c.UserContext(), hash, claim); err != nil {
 		return unavailable("cannot redeem the invitation code; retry later")
+	}
+	if won, _ := table.Get(hash); won.RedeemedBy != claim.RedeemedBy {
+		return invalid
 	}
 	out, err := g.issuePair(c, ic.Tenant, ic.UserID, appIDInvitation)
 	if err != nil {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/wearstream/wearstream/internal/app"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -297,5 +299,63 @@ func TestSDKLogs(t *testing.T) {
 		got[0].AppID != "key:key_acme" || got[0].SessionID != "s-1" || got[2].OccurredAt != time.Date(2026, 3, 1, 7, 2, 0, 0, time.UTC) ||
 		!strings.Contains(got[1].Event, `"recordCount":1200`) || got[0].BatchID != got[2].BatchID {
 		t.Fatalf("log events %+v", got)
+	}
+}
+
+// Two gateway processes redeeming one invitation code at the same moment:
+// the claims meet in the log, and exactly one of them gets the tokens.
+func TestInvitationCodeIsSingleUseAcrossGateways(t *testing.T) {
+	h := start(t, nil)
+	key := h.tenantKey("acme")
+	user := h.createUser(key, `{}`)
+
+	// A second gateway with its own state store, on the same cluster.
+	env2, err := app.Open(context.Background(), h.stack.Env.Config, h.stack.Env.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env2.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = New(env2).Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	h2 := &harness{t: t, stack: h.stack, url: "http://" + ln.Addr().String()}
+
+	for round := 0; round < 5; round++ {
+		r := h.do("POST", "/api/v1/users/"+user+"/invitation-code", keyHeader(key), nil)
+		code, _ := r.body["code"].(string)
+		if r.status != http.StatusCreated || code == "" {
+			t.Fatalf("create invitation code: %d %s", r.status, r.rawBody)
+		}
+		// The second gateway must know the code before the race starts.
+		waitForCode := time.Now().Add(30 * time.Second)
+		for env2.Tables.InvitationCodes.Len() < h.stack.Env.Tables.InvitationCodes.Len() && time.Now().Before(waitForCode) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		var wg sync.WaitGroup
+		statuses := make([]int, 2)
+		for i, g := range []*harness{h, h2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = g.do("POST", "/api/v1/invitation-code/redeem", nil, jsonBody(`{"code":%q}`, code)).status
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, s := range statuses {
+			if s == http.StatusOK {
+				ok++
+			} else if s != http.StatusBadRequest {
+				t.Fatalf("round %d: redeem answered %d", round, s)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d redemptions succeeded (statuses %v), want exactly 1", round, ok, statuses)
+		}
 	}
 }

@@ -4,6 +4,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"sync"
@@ -66,6 +67,24 @@ type Provider struct {
 	SDK bool
 	// Normalize turns the provider's raw bodies into canonical records.
 	Normalize Normalizer
+
+	// Capabilities are what the provider can do, as Open Wearables' flags.
+	Capabilities Capabilities
+	// OAuth connects users' cloud accounts (oauth.go); nil for providers
+	// without one.
+	OAuth *OAuth
+	// Webhook verifies and reads the provider's incoming webhooks
+	// (webhook.go); nil when it sends none.
+	Webhook *Webhook
+	// RateLimit is the provider's request budget for the whole deployment;
+	// zero means unlimited.
+	RateLimit RateLimit
+	// Plan cuts a poll or a backfill of the window [start, end) into steps;
+	// nil for providers that are never polled.
+	Plan func(kind string, start, end time.Time) []Task
+	// Fetch runs one step of a plan, or a fetch that a webhook asked for,
+	// with the user's token, and returns the bodies to keep as raw events.
+	Fetch func(ctx context.Context, s *Session, t Task) ([]Fetched, error)
 }
 
 var (
@@ -80,7 +99,28 @@ func Register(p Provider) {
 	if _, dup := providers[p.Name]; dup {
 		panic(fmt.Sprintf("ingest: provider %q registered twice", p.Name))
 	}
+	for _, fn := range extensions[p.Name] {
+		fn(&p)
+	}
+	delete(extensions, p.Name)
 	providers[p.Name] = p
+}
+
+// extensions wait for the provider they extend to be registered.
+var extensions = map[string][]func(*Provider){}
+
+// Extend lets another file of a provider's package add to the provider
+// registered under name (its OAuth settings, webhook handling, client and
+// poller), whichever of Extend and Register runs first.
+func Extend(name string, fn func(p *Provider)) {
+	mu.Lock()
+	defer mu.Unlock()
+	if p, ok := providers[name]; ok {
+		fn(&p)
+		providers[name] = p
+		return
+	}
+	extensions[name] = append(extensions[name], fn)
 }
 
 // formats are the normalisers of raw events that carry a body format of

@@ -230,6 +230,16 @@ var workoutTable = []string{
 	"lifestyle", "work", "operations", "generic", "other", "sport",
 }
 
+// paceTable is every workout type that reports a pace (Open Wearables'
+// WORKOUTS_WITH_PACE, open-wearables.md §2.7).
+var paceTable = []string{
+	"running", "trail_running", "treadmill", "walking", "hiking", "mountaineering",
+	"trail_hiking", "walking_fitness", "casual_walking", "cycling", "mountain_biking", "indoor_cycling",
+	"cyclocross", "e_biking", "swimming", "pool_swimming", "open_water_swimming", "rowing", "kayaking",
+	"canoeing", "paddling", "stand_up_paddleboarding", "cross_country_skiing", "backcountry_skiing",
+	"skating", "inline_skating", "ice_skating", "triathlon",
+}
+
 // The sleep stages of SleepInterval.Stage.
 const (
 	StageInBed    = "in_bed"
@@ -294,6 +304,7 @@ var groupEvents = []EventType{
 var (
 	seriesByName   = map[string]SeriesType{}
 	workoutSet     = map[string]bool{}
+	paceSet        = map[string]bool{}
 	eventTable     []EventType
 	eventByName    = map[string]EventType{}
 	granularByType = map[string]string{}
@@ -305,6 +316,9 @@ func init() {
 	}
 	for _, w := range workoutTable {
 		workoutSet[w] = true
+	}
+	for _, w := range paceTable {
+		paceSet[w] = true
 	}
 
 	children := map[string][]string{}
@@ -360,6 +374,12 @@ func WorkoutTypes() []string {
 // IsWorkoutType reports whether name is a unified workout type.
 func IsWorkoutType(name string) bool {
 	return workoutSet[name]
+}
+
+// ReportsPace reports whether a workout of the unified type workoutType
+// has an average pace (Open Wearables' WORKOUTS_WITH_PACE).
+func ReportsPace(workoutType string) bool {
+	return paceSet[workoutType]
 }
 
 // SleepStageNames returns every sleep stage (in_bed, awake, sleeping, light,

@@ -171,6 +171,17 @@ func TestCatalogWorkoutTypes(t *testing.T) {
 	}
 }
 
+func TestCatalogPaceTypes(t *testing.T) {
+	for _, w := range paceTable {
+		if !IsWorkoutType(w) {
+			t.Errorf("pace type %s is not a unified workout type", w)
+		}
+	}
+	if len(paceTable) != 28 || !ReportsPace("running") || !ReportsPace("triathlon") || ReportsPace("yoga") || ReportsPace("") {
+		t.Errorf("pace types %v are not WORKOUTS_WITH_PACE", paceTable)
+	}
+}
+
 func TestCatalogSleepStages(t *testing.T) {
 	want := []string{"in_bed", "awake", "sleeping", "light", "deep", "rem", "unknown"}
 	if got := SleepStageNames(); !slices.Equal(got, want) {

@@ -47,6 +47,19 @@ type InvitationCode struct {
 	CreatedBy string    `avro:"created_by"`
 	CreatedAt time.Time `avro:"created_at"`
 	ExpiresAt time.Time `avro:"expires_at"`
+	// RedeemedBy is the claim of the redemption that used the code up; the
+	// table keeps the first claim in log order (FirstRedemption), so
+	// concurrent redemptions on several gateways agree on one winner.
+	RedeemedBy string `avro:"redeemed_by"`
+}
+
+// FirstRedemption is the merge rule of the invitation code table: once a
+// code is redeemed, later writes of it do not change it.
+func FirstRedemption(old, next InvitationCode) InvitationCode {
+	if old.RedeemedBy != "" {
+		return old
+	}
+	return next
 }
 
 // SDKLogEvent is one diagnostic event a mobile SDK posted to

@@ -38,6 +38,8 @@ var schemaFiles = map[reflect.Type]string{
 	reflect.TypeOf(Endpoint{}):       "endpoint.avsc",
 	reflect.TypeOf(EndpointHealth{}): "endpoint_health.avsc",
 	reflect.TypeOf(SyncRun{}):        "sync_run.avsc",
+	reflect.TypeOf(Connection{}):     "connection.avsc",
+	reflect.TypeOf(IngestJob{}):      "ingest_job.avsc",
 }
 
 // SchemaText returns the embedded Avro schema of a record type, given a value
@@ -84,6 +86,7 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	}
 	b = append(b, Binding{t.State(StateEndpointHealth), EndpointHealth{}})
 	b = append(b, Binding{t.State(StateSyncRuns), SyncRun{}})
+	b = append(b, Binding{t.State(StateConnections), Connection{}}, Binding{t.IngestJobs(), IngestJob{}})
 	b = append(b, t.sdkBindings()...)
 	for _, p := range rawProviders {
 		b = append(b, Binding{t.Raw(p), RawEvent{}})

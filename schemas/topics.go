@@ -79,7 +79,12 @@ const (
 	StateEndpointHealth = "endpoint_health"
 	// StateSyncRuns holds the latest state of each sync run (imports).
 	StateSyncRuns = "sync_runs"
+	// StateConnections holds users' provider connections.
+	StateConnections = "connections"
 )
+
+// IngestJobs carries IngestJob records for the ingest workers.
+func (t Topics) IngestJobs() string { return t.Prefix + "ingest.jobs" }
 
 // Canonical lists the topics that carry canonical data records.
 func (t Topics) Canonical() []string {

@@ -281,3 +281,60 @@ type SyncRun struct {
 	UpdatedAt      time.Time `avro:"updated_at"`
 	EndedAt        time.Time `avro:"ended_at"`
 }
+
+// Connection statuses.
+const (
+	ConnectionActive  = "active"
+	ConnectionRevoked = "revoked"
+)
+
+// Connection is a user's link to a cloud provider, kept in the compacted
+// wearables.state.connections topic under ConnectionKey. The OAuth tokens
+// are encrypted (secrets.Box) with the connection id as associated data, so
+// a ciphertext copied onto another connection does not decrypt.
+type Connection struct {
+	ID               string    `avro:"id"`
+	Tenant           string    `avro:"tenant"`
+	UserID           string    `avro:"user_id"`
+	Provider         string    `avro:"provider"`
+	ProviderUserID   string    `avro:"provider_user_id"`
+	ProviderUsername string    `avro:"provider_username"`
+	AccessTokenEnc   []byte    `avro:"access_token_enc"`
+	RefreshTokenEnc  []byte    `avro:"refresh_token_enc"`
+	TokenType        string    `avro:"token_type"`
+	ExpiresAt        time.Time `avro:"expires_at"`
+	Scopes           []string  `avro:"scopes"`
+	Status           string    `avro:"status"`
+	Reason           string    `avro:"reason"`
+	CreatedAt        time.Time `avro:"created_at"`
+	UpdatedAt        time.Time `avro:"updated_at"`
+	LastSyncedAt     time.Time `avro:"last_synced_at"`
+	RefreshedAt      time.Time `avro:"refreshed_at"`
+}
+
+// ConnectionKey is the state key of a user's connection to a provider.
+func ConnectionKey(tenant, userID, provider string) string {
+	return tenant + "/" + userID + "/" + provider
+}
+
+// IngestJob is one unit of work for the ingest workers, on the
+// wearables.ingest.jobs topic keyed by user id, so that the workers of a
+// consumer group share users by partition.
+type IngestJob struct {
+	ID             string    `avro:"id"`
+	Tenant         string    `avro:"tenant"`
+	UserID         string    `avro:"user_id"`
+	Provider       string    `avro:"provider"`
+	Kind           string    `avro:"kind"`
+	RunID          string    `avro:"run_id"`
+	Step           int32     `avro:"step"`
+	WindowStart    time.Time `avro:"window_start"`
+	WindowEnd      time.Time `avro:"window_end"`
+	URL            string    `avro:"url"`
+	DataType       string    `avro:"data_type"`
+	ProviderUserID string    `avro:"provider_user_id"`
+	Permissions    []string  `avro:"permissions"`
+	Reason         string    `avro:"reason"`
+	Items          int64     `avro:"items"`
+	CreatedAt      time.Time `avro:"created_at"`
+}

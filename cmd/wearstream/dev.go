@@ -127,12 +127,13 @@ func runDev(ctx context.Context, _ []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	for name, run := range map[string]func(context.Context) error{
 		"gateway": func(ctx context.Context) error { return serveGateway(ctx, env, conn, clickHouseCheck(conn)) },
 		"process": func(ctx context.Context) error { return process(ctx, env) },
 		"sink":    func(ctx context.Context) error { return sink(ctx, env, conn) },
 		"deliver": func(ctx context.Context) error { return deliver(ctx, env) },
+		"ingest":  func(ctx context.Context) error { return ingestWorker(ctx, env) },
 	} {
 		wg.Add(1)
 		go func() {

@@ -28,6 +28,7 @@ Commands:
   process    run a raw-to-canonical processor
   sink       run the ClickHouse sink
   deliver    run the webhook delivery consumer
+  ingest     run an ingest worker: provider polls, backfills and webhook fetches
   migrate    apply the ClickHouse migrations and exit
   admin      manage tenants and API keys (wearstream admin help)
   normalize  print the canonical records a provider payload yields
@@ -44,6 +45,7 @@ var commands = map[string]command{
 	"process":   runProcess,
 	"sink":      runSink,
 	"deliver":   runDeliver,
+	"ingest":    runIngest,
 	"migrate":   runMigrate,
 	"admin":     runAdmin,
 	"normalize": runNormalize,

@@ -1,10 +1,7 @@
 package applexml
 
 import (
-	"bytes"
-	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,11 +10,10 @@ import (
 	"time"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/ingest/sdk"
 	"github.com/wearstream/wearstream/schemas"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func testContext() ingest.Context {
 	return ingest.Context{
@@ -68,29 +64,8 @@ func normalizeExport(t testing.TB, export string) ingest.Records {
 // workout's statistics, the watch's night with stages and the iPhone's
 // in-bed record folded into it, AutoSleep's 2019 night in its own zone.
 func TestNormalizeFixture(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "apple_health_export.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := normalizeExport(t, string(b))
-	got, err := json.MarshalIndent(recs, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "export.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s; run go test -update and review the diff\n%s", path, got)
-	}
+	recs := normalizeExport(t, string(ingesttest.ReadFixture(t, "apple_health_export.xml")))
+	ingesttest.Golden(t, "export.golden.json", recs)
 }
 
 func TestNormalizeIsDeterministic(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -111,7 +112,7 @@ func (n *normalizer) workout(a *activity, activityID flexID, summaryID string) (
 	w.MaxSpeedMPS = n.stat("speed", a.MaxSpeed)
 	w.ElevationGainMeters = n.stat("distance_other", firstOf(a.TotalElevGain, a.ElevGain))
 	w.Steps = n.stat("steps", a.Steps)
-	if paceTypes[w.Type] {
+	if schemas.ReportsPace(w.Type) {
 		w.AvgPaceSecPerKm = pace(w, a.AvgPaceMinPerKm)
 	}
 	n.out.Workouts = append(n.out.Workouts, w)
@@ -128,19 +129,8 @@ func (n *normalizer) stat(like string, v *float64) *float64 {
 		n.out.Skip(reason)
 		return nil
 	}
-	x := tidy(*v)
+	x := ingest.Tidy(*v)
 	return &x
-}
-
-// paceTypes are the workout types that report a pace (Open Wearables'
-// WORKOUTS_WITH_PACE, open-wearables.md §2.7).
-var paceTypes = map[string]bool{
-	"running": true, "trail_running": true, "treadmill": true, "walking": true, "hiking": true,
-	"mountaineering": true, "trail_hiking": true, "walking_fitness": true, "casual_walking": true,
-	"cycling": true, "mountain_biking": true, "indoor_cycling": true, "cyclocross": true, "e_biking": true,
-	"swimming": true, "pool_swimming": true, "open_water_swimming": true, "rowing": true, "kayaking": true,
-	"canoeing": true, "paddling": true, "stand_up_paddleboarding": true, "cross_country_skiing": true,
-	"backcountry_skiing": true, "skating": true, "inline_skating": true, "ice_skating": true, "triathlon": true,
 }
 
 // pace is the average pace in seconds per km: from the average speed, else
@@ -158,7 +148,7 @@ func pace(w schemas.Workout, minPerKm *float64) *float64 {
 	default:
 		return nil
 	}
-	p = tidy(p)
+	p = ingest.Tidy(p)
 	return &p
 }
 

@@ -40,7 +40,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,7 +118,6 @@ const (
 	reasonPing         = "ping notification (data is fetched from its callbackURL)"
 	reasonStressMarker = "stress no-value marker (-1 or -2)"
 	reasonZeroSpO2     = "zero oxygen_saturation reading"
-	reasonDuplicate    = "duplicate sample"
 	reasonBadOffsetKey = "invalid time-offset map entry"
 	reasonBadInterval  = "invalid sleep interval"
 	reasonBadNap       = "invalid nap"
@@ -143,7 +141,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		ctx:      ctx,
 		version:  ctx.ReceivedAt.UnixMilli(),
 		ingested: ctx.ReceivedAt.UTC(),
-		batches:  map[batchKey]int{},
+		samples:  ingest.NewSampleBatches(ctx, provider, ingest.EverySeries),
 	}
 
 	lists := make([][]json.RawMessage, len(summaryTypes))
@@ -178,7 +176,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		}
 	}
 	n.finishEpochs()
-	n.finishSamples()
+	n.samples.Finish(&n.out)
 	return n.out, nil
 }
 
@@ -219,21 +217,10 @@ type normalizer struct {
 	typ      string   // the summary type of the item being normalised
 	unknown  []string // scratch: the unknown fields of the item
 
-	batches map[batchKey]int // index into out.Samples
-	flags   []batchFlags     // per batch
+	samples *ingest.SampleBatches
 
 	epochs     []epochWindow // epochs of the body, summed per window in finishEpochs
 	epochIndex map[epochKey]int
-}
-
-type batchKey struct {
-	source string
-	series string
-}
-
-// batchFlags are the is_daily_total values of one batch, shared by its samples.
-type batchFlags struct {
-	daily, intraday *bool
 }
 
 // decode reads one item into v; on failure it counts the item as invalid.
@@ -254,41 +241,10 @@ func (n *normalizer) add(src schemas.Source, series string, at time.Time, v floa
 		n.out.Skip(reason)
 		return
 	}
-	k := batchKey{source: src.ID, series: series}
-	i, ok := n.batches[k]
-	if !ok {
-		st, known := schemas.LookupSeriesType(series)
-		if !known {
-			panic("garmin: series type " + series + " is not in the catalog")
-		}
-		i = len(n.out.Samples)
-		n.batches[k] = i
-		n.out.Samples = append(n.out.Samples, schemas.SampleBatch{
-			Tenant:     n.ctx.Tenant,
-			UserID:     n.ctx.UserID,
-			Source:     src,
-			SeriesType: series,
-			Unit:       st.Unit,
-			Version:    n.version,
-			RawEventID: n.ctx.RawEventID,
-			IngestedAt: n.ingested,
-		})
-		n.flags = append(n.flags, batchFlags{})
-	}
-	b := &n.out.Samples[i]
+	b := n.samples.Add(src, series, at, ingest.Tidy(v), zone, daily)
 	if b.Source.Device == "" {
 		b.Source.Device = src.Device
 	}
-	f := &n.flags[i]
-	flag := &f.intraday
-	if daily {
-		flag = &f.daily
-	}
-	if *flag == nil {
-		v := daily
-		*flag = &v
-	}
-	b.Samples = append(b.Samples, schemas.Sample{Time: at, Value: tidy(v), ZoneOffset: zone, IsDailyTotal: *flag})
 }
 
 // addOffsets adds the samples of a time-offset map that starts at start.
@@ -303,26 +259,6 @@ func (n *normalizer) addOffsets(src schemas.Source, series string, start time.Ti
 			continue
 		}
 		n.add(src, series, at, p.Value, zone, false)
-	}
-}
-
-// finishSamples orders each batch by time, keeps the last of samples that
-// share a timestamp (a sample's identity is user, source, series type and
-// time) and gives each batch its id.
-func (n *normalizer) finishSamples() {
-	for i := range n.out.Samples {
-		b := &n.out.Samples[i]
-		slices.SortStableFunc(b.Samples, func(x, y schemas.Sample) int { return x.Time.Compare(y.Time) })
-		kept := b.Samples[:0]
-		for j, s := range b.Samples {
-			if j+1 < len(b.Samples) && b.Samples[j+1].Time.Equal(s.Time) {
-				n.out.Skip(reasonDuplicate)
-				continue
-			}
-			kept = append(kept, s)
-		}
-		b.Samples = kept
-		b.ID = schemas.NameID(n.ctx.Tenant, n.ctx.UserID, provider, "samples", b.Source.ID, b.SeriesType, n.ctx.RawEventID)
 	}
 }
 
@@ -429,14 +365,6 @@ func seconds(v *float64) (float64, bool) {
 		return 0, false
 	}
 	return *v, true
-}
-
-// tidy rounds away float noise from unit conversions (72300/1000, 4821/60).
-func tidy(v float64) float64 {
-	if math.Abs(v) >= 1e9 {
-		return v
-	}
-	return math.Round(v*1e9) / 1e9
 }
 
 // truncate shortens s to at most n bytes, keeping it valid UTF-8.

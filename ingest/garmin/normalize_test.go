@@ -3,19 +3,15 @@ package garmin
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var fixtures = []string{
 	"garmin_push_dailies.json",
@@ -40,15 +36,6 @@ func testContext() ingest.Context {
 		RawEventID: "raw-1",
 		ReceivedAt: receivedAt,
 	}
-}
-
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
 }
 
 func normalize(t *testing.T, body []byte) ingest.Records {
@@ -97,39 +84,13 @@ func unix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
 func TestGolden(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
-			recs := normalize(t, readFixture(t, name))
-			// The golden files hold the records a Garmin body can yield,
-			// so that fields other normalisers add to Records do not
-			// change them.
-			got, err := json.MarshalIndent(struct {
-				Samples  []schemas.SampleBatch
-				Workouts []schemas.Workout
-				Sleep    []schemas.Sleep
-				Skipped  map[string]int
-			}{recs.Samples, recs.Workouts, recs.Sleep, recs.Skipped}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to write it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; run go test -update and review the diff", path)
-			}
+			ingesttest.GoldenRecords(t, name, normalize(t, ingesttest.ReadFixture(t, name)))
 		})
 	}
 }
 
 func TestDailies(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_dailies.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_dailies.json"))
 
 	// Daily totals sit at the day's start, local midnight: 1768258800 is
 	// 2026-01-12T23:00Z, 00:00 at +01:00.
@@ -191,7 +152,7 @@ func TestDailies(t *testing.T) {
 }
 
 func TestStressDetails(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_stress_details.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_stress_details.json"))
 	stress := findBatch(t, recs, "garmin:device", "garmin_stress_level")
 	// Twelve values, of which "540": -1 and "1260": -2 are Garmin's markers.
 	if len(stress.Samples) != 10 {
@@ -217,7 +178,7 @@ func TestStressDetails(t *testing.T) {
 }
 
 func TestEpochs(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_epochs.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_epochs.json"))
 	f := func(series string, want ...float64) {
 		t.Helper()
 		b := findBatch(t, recs, "garmin:device", series)
@@ -252,7 +213,7 @@ func TestEpochs(t *testing.T) {
 }
 
 func TestSleeps(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_sleeps.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_sleeps.json"))
 	if len(recs.Sleep) != 3 {
 		t.Fatalf("%d sleep sessions, want the night, its nap and the second night", len(recs.Sleep))
 	}
@@ -272,7 +233,7 @@ func TestSleeps(t *testing.T) {
 	if night.Stages == nil || *night.Stages != want {
 		t.Errorf("stages %+v, want %+v", night.Stages, want)
 	}
-	wantFloat(t, "efficiency", night.EfficiencyPercent, tidy(28620.0/29520*100))
+	wantFloat(t, "efficiency", night.EfficiencyPercent, ingest.Tidy(28620.0/29520*100))
 	if len(night.Intervals) != 11 || night.Intervals[0].Stage != "light" || night.Intervals[1].Stage != "deep" || night.Intervals[10].Stage != "awake" {
 		t.Errorf("intervals %+v", night.Intervals)
 	}
@@ -315,7 +276,7 @@ func TestSleeps(t *testing.T) {
 }
 
 func TestHRV(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_hrv.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_hrv.json"))
 	avg := findBatch(t, recs, "garmin:daily", "heart_rate_variability_rmssd").Samples
 	if len(avg) != 1 || avg[0].Value != 84 || !avg[0].Time.Equal(unix(1768340715)) || !*avg[0].IsDailyTotal {
 		t.Errorf("night average %+v", avg)
@@ -327,7 +288,7 @@ func TestHRV(t *testing.T) {
 }
 
 func TestActivities(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_activities.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_activities.json"))
 	if len(recs.Workouts) != 4 {
 		t.Fatalf("%d workouts, want 4", len(recs.Workouts))
 	}
@@ -344,7 +305,7 @@ func TestActivities(t *testing.T) {
 	wantFloat(t, "max hr", run.MaxHeartRateBPM, 176)
 	wantFloat(t, "avg speed", run.AvgSpeedMPS, 2.781)
 	wantFloat(t, "max speed", run.MaxSpeedMPS, 4.102)
-	wantFloat(t, "pace", run.AvgPaceSecPerKm, tidy(1000/2.781))
+	wantFloat(t, "pace", run.AvgPaceSecPerKm, ingest.Tidy(1000/2.781))
 	wantFloat(t, "elevation gain", run.ElevationGainMeters, 64.2)
 	wantFloat(t, "steps", run.Steps, 9830)
 	wantSource := schemas.Source{Provider: "garmin", ID: "garmin:Forerunner 965", Device: "Forerunner 965"}
@@ -356,13 +317,13 @@ func TestActivities(t *testing.T) {
 	if ride.Type != "indoor_cycling" || ride.ZoneOffset != -300 || ride.Source.ID != "garmin:Edge 1040" {
 		t.Errorf("VIRTUAL_RIDE: %q %+d %q", ride.Type, ride.ZoneOffset, ride.Source.ID)
 	}
-	wantFloat(t, "ride pace", ride.AvgPaceSecPerKm, tidy(1000/8.191))
+	wantFloat(t, "ride pace", ride.AvgPaceSecPerKm, ingest.Tidy(1000/8.191))
 
 	swim := recs.Workouts[2]
 	if swim.Type != "pool_swimming" || swim.AvgHeartRateBPM != nil {
 		t.Errorf("LAP_SWIMMING: %q, hr %v", swim.Type, swim.AvgHeartRateBPM)
 	}
-	wantFloat(t, "swim pace from duration and distance", swim.AvgPaceSecPerKm, tidy(2410/1.5))
+	wantFloat(t, "swim pace from duration and distance", swim.AvgPaceSecPerKm, ingest.Tidy(2410/1.5))
 
 	gym := recs.Workouts[3]
 	if gym.Type != "strength_training" || gym.Source.ID != "garmin:device" || gym.DistanceMeters != nil || gym.CaloriesKcal != nil || gym.AvgPaceSecPerKm != nil {
@@ -374,12 +335,12 @@ func TestActivities(t *testing.T) {
 }
 
 func TestActivityDetails(t *testing.T) {
-	recs := normalize(t, readFixture(t, "garmin_push_activity_details.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_activity_details.json"))
 	if len(recs.Workouts) != 1 {
 		t.Fatalf("%d workouts, want 1", len(recs.Workouts))
 	}
 	// The details' workout is the activity's workout.
-	summary := normalize(t, readFixture(t, "garmin_push_activities.json")).Workouts[0]
+	summary := normalize(t, ingesttest.ReadFixture(t, "garmin_push_activities.json")).Workouts[0]
 	if w := recs.Workouts[0]; w.ID != summary.ID || w.ProviderRecordID != "21047282990" || w.Type != "running" {
 		t.Errorf("details workout %s %q %q, want the activity's id %s", w.ID, w.ProviderRecordID, w.Type, summary.ID)
 	}
@@ -463,7 +424,7 @@ func TestPulseOxZeroSkipped(t *testing.T) {
 
 func TestIDsAreDeterministic(t *testing.T) {
 	for _, name := range fixtures {
-		body := readFixture(t, name)
+		body := ingesttest.ReadFixture(t, name)
 		a, b := normalize(t, body), normalize(t, body)
 		ja, _ := json.Marshal(a)
 		jb, _ := json.Marshal(b)
@@ -472,11 +433,11 @@ func TestIDsAreDeterministic(t *testing.T) {
 		}
 	}
 
-	recs := normalize(t, readFixture(t, "garmin_push_activities.json"))
+	recs := normalize(t, ingesttest.ReadFixture(t, "garmin_push_activities.json"))
 	if want := schemas.RecordID("tenant-1", "user-1", "garmin", "workout", "21047282990"); recs.Workouts[0].ID != want {
 		t.Errorf("workout id %s, want %s", recs.Workouts[0].ID, want)
 	}
-	recs = normalize(t, readFixture(t, "garmin_push_sleeps.json"))
+	recs = normalize(t, ingesttest.ReadFixture(t, "garmin_push_sleeps.json"))
 	if want := schemas.RecordID("tenant-1", "user-1", "garmin", "sleep", "x5b70ccc-6966bbec"); recs.Sleep[0].ID != want {
 		t.Errorf("sleep id %s, want %s", recs.Sleep[0].ID, want)
 	}
@@ -492,7 +453,7 @@ func TestIDsAreDeterministic(t *testing.T) {
 	// night's id and gets a higher version.
 	ctx := testContext()
 	ctx.RawEventID, ctx.ReceivedAt = "raw-2", receivedAt.Add(time.Hour)
-	again, err := Normalize(ctx, readFixture(t, "garmin_push_sleeps.json"))
+	again, err := Normalize(ctx, ingesttest.ReadFixture(t, "garmin_push_sleeps.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,7 +468,7 @@ func TestIDsAreDeterministic(t *testing.T) {
 func TestNoDataBodies(t *testing.T) {
 	f := func(name string, want map[string]int) {
 		t.Helper()
-		recs := normalize(t, readFixture(t, name))
+		recs := normalize(t, ingesttest.ReadFixture(t, name))
 		if recs.Len() != 0 {
 			t.Errorf("%s: %d records, want none", name, recs.Len())
 		}
@@ -566,7 +527,7 @@ func TestBadBodies(t *testing.T) {
 }
 
 func BenchmarkNormalize(b *testing.B) {
-	body := readFixture(b, "garmin_push_dailies.json")
+	body := ingesttest.ReadFixture(b, "garmin_push_dailies.json")
 	ctx := testContext()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()

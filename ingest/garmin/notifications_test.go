@@ -6,10 +6,12 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 )
 
 func TestParsePing(t *testing.T) {
-	got, err := ParsePing(readFixture(t, "garmin_ping.json"))
+	got, err := ParsePing(ingesttest.ReadFixture(t, "garmin_ping.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func TestParsePing(t *testing.T) {
 
 	// Push items and activity files are not pings.
 	for _, name := range []string{"garmin_push_dailies.json", "garmin_push_activity_files.json"} {
-		if got, err := ParsePing(readFixture(t, name)); err != nil || len(got) != 0 {
+		if got, err := ParsePing(ingesttest.ReadFixture(t, name)); err != nil || len(got) != 0 {
 			t.Errorf("ParsePing(%s) = %+v, %v; want none", name, got, err)
 		}
 	}
@@ -35,7 +37,7 @@ func TestParsePing(t *testing.T) {
 }
 
 func TestParseLifecycle(t *testing.T) {
-	body := readFixture(t, "garmin_push_lifecycle.json")
+	body := ingesttest.ReadFixture(t, "garmin_push_lifecycle.json")
 	dereg, err := ParseDeregistrations(body)
 	if err != nil || !reflect.DeepEqual(dereg, []Deregistration{{UserID: "garmin_user_456"}}) {
 		t.Errorf("ParseDeregistrations = %+v, %v", dereg, err)
@@ -60,7 +62,7 @@ func TestParseLifecycle(t *testing.T) {
 }
 
 func TestParseActivityFiles(t *testing.T) {
-	got, err := ParseActivityFiles(readFixture(t, "garmin_push_activity_files.json"))
+	got, err := ParseActivityFiles(ingesttest.ReadFixture(t, "garmin_push_activity_files.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func TestParseActivityFiles(t *testing.T) {
 }
 
 func TestSplitByUser(t *testing.T) {
-	parts, err := SplitByUser(readFixture(t, "garmin_push_dailies.json"))
+	parts, err := SplitByUser(ingesttest.ReadFixture(t, "garmin_push_dailies.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestSplitByUser(t *testing.T) {
 		}
 	}
 
-	parts, err = SplitByUser(readFixture(t, "garmin_push_lifecycle.json"))
+	parts, err = SplitByUser(ingesttest.ReadFixture(t, "garmin_push_lifecycle.json"))
 	if err != nil || len(parts) != 2 {
 		t.Fatalf("lifecycle split %v, %v", parts, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -82,9 +83,9 @@ func (n *normalizer) sleep(raw json.RawMessage) {
 		out.Stages = st
 		asleep = (st.DeepMinutes + st.LightMinutes + st.RemMinutes) * 60
 	}
-	out.SleepDurationSeconds = min(tidy(asleep), span)
+	out.SleepDurationSeconds = min(ingest.Tidy(asleep), span)
 	if out.Stages != nil {
-		eff := tidy(out.SleepDurationSeconds / span * 100)
+		eff := ingest.Tidy(out.SleepDurationSeconds / span * 100)
 		out.EfficiencyPercent = &eff
 	}
 	n.out.Sleep = append(n.out.Sleep, out)
@@ -144,7 +145,7 @@ func stageMinutes(s *sleepSummary, intervals []schemas.SleepInterval) (*schemas.
 	if slices.ContainsFunc(fields, func(v *float64) bool { return v != nil }) {
 		minutes := func(v *float64) float64 {
 			if sec, ok := seconds(v); ok {
-				return tidy(sec / 60)
+				return ingest.Tidy(sec / 60)
 			}
 			return 0
 		}
@@ -172,8 +173,8 @@ func stageMinutes(s *sleepSummary, intervals []schemas.SleepInterval) (*schemas.
 			st.AwakeMinutes += m
 		}
 	}
-	st.DeepMinutes, st.LightMinutes = tidy(st.DeepMinutes), tidy(st.LightMinutes)
-	st.RemMinutes, st.AwakeMinutes = tidy(st.RemMinutes), tidy(st.AwakeMinutes)
+	st.DeepMinutes, st.LightMinutes = ingest.Tidy(st.DeepMinutes), ingest.Tidy(st.LightMinutes)
+	st.RemMinutes, st.AwakeMinutes = ingest.Tidy(st.RemMinutes), ingest.Tidy(st.AwakeMinutes)
 	return &st, true
 }
 

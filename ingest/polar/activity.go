@@ -27,6 +27,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wearstream/wearstream/ingest"
 )
 
 type dailyActivity struct {
@@ -58,12 +60,12 @@ type zoneSample struct {
 
 // activityFields are the daily activity fields Polar documents; the ones
 // not read above are known and deliberately not kept.
-var activityFields = setOf("start_time", "end_time", "active_duration", "inactive_duration",
+var activityFields = ingest.SetOf("start_time", "end_time", "active_duration", "inactive_duration",
 	"daily_activity", "calories", "active_calories", "steps", "inactivity_alert_count",
 	"distance_from_steps", "samples")
 
 // exerciseZones are the activity zones that count as exercise time.
-var exerciseZones = setOf("MODERATE", "VIGOROUS")
+var exerciseZones = ingest.SetOf("MODERATE", "VIGOROUS")
 
 func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error {
 	var a dailyActivity
@@ -72,29 +74,29 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 	}
 	day, ok := parseWall(string(a.StartTime))
 	if !ok {
-		return fmt.Errorf("cannot normalise polar daily activity: start_time %q is not an ISO-8601 time", truncate(string(a.StartTime), 40))
+		return fmt.Errorf("cannot normalise polar daily activity: start_time %q is not an ISO-8601 time", ingest.Truncate(string(a.StartTime), 40))
 	}
-	n.countUnknown(kindActivity, keys, activityFields)
+	n.out.SkipUnknown(kindActivity, keys, activityFields)
 
 	total := func(series, field string, x number) {
 		switch {
-		case x.bad || (x.set && x.v < 0):
+		case x.Bad || (x.Set && x.Value < 0):
 			n.out.Skip("invalid daily activity field " + field)
-		case x.set:
-			n.addSample(dailySource, series, day, x.v, 0, true)
+		case x.Set:
+			n.addSample(dailySource, series, day, x.Value, 0, true)
 		}
 	}
 	total("steps", "steps", a.Steps)
 	total("energy", "active_calories", a.ActiveCalories)
-	if a.Calories.set && a.ActiveCalories.set && a.Calories.v >= a.ActiveCalories.v && a.ActiveCalories.v >= 0 {
-		total("basal_energy", "calories", number{v: a.Calories.v - a.ActiveCalories.v, set: true})
-	} else if a.Calories.bad || (a.Calories.set && a.Calories.v < 0) {
+	if a.Calories.Set && a.ActiveCalories.Set && a.Calories.Value >= a.ActiveCalories.Value && a.ActiveCalories.Value >= 0 {
+		total("basal_energy", "calories", number{Value: a.Calories.Value - a.ActiveCalories.Value, Set: true})
+	} else if a.Calories.Bad || (a.Calories.Set && a.Calories.Value < 0) {
 		n.out.Skip("invalid daily activity field calories")
 	}
 	total("distance_walking_running", "distance_from_steps", a.DistanceFromSteps)
 	if a.ActiveDuration != "" {
 		if d, ok := parseDuration(string(a.ActiveDuration)); ok && d <= 86400 {
-			total("active_time", "active_duration", number{v: d / 60, set: true})
+			total("active_time", "active_duration", number{Value: d / 60, Set: true})
 		} else {
 			n.out.Skip("invalid daily activity field active_duration")
 		}
@@ -105,11 +107,11 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 	if st := a.Samples.Steps; st != nil {
 		for _, s := range st.Samples {
 			t, ok := parseWall(string(s.Timestamp))
-			if !ok || !s.Steps.set || s.Steps.v < 0 {
+			if !ok || !s.Steps.Set || s.Steps.Value < 0 {
 				n.out.Skip("invalid daily activity step sample")
 				continue
 			}
-			n.addSample(accountSource, "steps", t, s.Steps.v, 0, false)
+			n.addSample(accountSource, "steps", t, s.Steps.Value, 0, false)
 		}
 	}
 	if z := a.Samples.ActivityZones; z != nil && len(z.Samples) > 0 {
@@ -157,7 +159,7 @@ type continuousHR struct {
 }
 
 // continuousFields are the continuous heart rate fields Polar documents.
-var continuousFields = setOf("polar_user", "date", "heart_rate_samples")
+var continuousFields = ingest.SetOf("polar_user", "date", "heart_rate_samples")
 
 func (n *normalizer) continuous(raw []byte, keys map[string]json.RawMessage) error {
 	var c continuousHR
@@ -166,9 +168,9 @@ func (n *normalizer) continuous(raw []byte, keys map[string]json.RawMessage) err
 	}
 	date, ok := parseDate(string(c.Date))
 	if !ok {
-		return fmt.Errorf("cannot normalise polar continuous heart rate: date %q is not YYYY-MM-DD", truncate(string(c.Date), 40))
+		return fmt.Errorf("cannot normalise polar continuous heart rate: date %q is not YYYY-MM-DD", ingest.Truncate(string(c.Date), 40))
 	}
-	n.countUnknown(kindContinuous, keys, continuousFields)
+	n.out.SkipUnknown(kindContinuous, keys, continuousFields)
 	for _, s := range c.HeartRateSamples {
 		clock, ok := parseClock(string(s.SampleTime))
 		if !ok {
@@ -176,7 +178,7 @@ func (n *normalizer) continuous(raw []byte, keys map[string]json.RawMessage) err
 			continue
 		}
 		if n.positive("continuous heart rate sample", s.HeartRate) {
-			n.addSample(accountSource, "heart_rate", date.Add(clock), s.HeartRate.v, 0, false)
+			n.addSample(accountSource, "heart_rate", date.Add(clock), s.HeartRate.Value, 0, false)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -73,7 +74,7 @@ func TestExerciseTimeFromZones(t *testing.T) {
 			{"zone":"SEDENTARY","timestamp":"2026-01-14T08:05:00"},
 			{"zone":"VIGOROUS","timestamp":"2026-01-14T23:59:00"}]}}}`)
 	// 20 + 15 + 0:59 to the day's end.
-	if got := findBatch(t, recs, "exercise_time").Samples[0].Value; got != tidy(35+59.0/60) {
+	if got := findBatch(t, recs, "exercise_time").Samples[0].Value; got != ingest.Tidy(35+59.0/60) {
 		t.Errorf("exercise time %v", got)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -55,7 +56,7 @@ type exerciseStream struct {
 
 // exerciseFields are the exercise fields Polar documents; the ones not
 // read above are known and deliberately not kept.
-var exerciseFields = setOf("id", "upload_time", "polar_user", "transaction_id", "device", "device_id",
+var exerciseFields = ingest.SetOf("id", "upload_time", "polar_user", "transaction_id", "device", "device_id",
 	"start_time", "start_time_utc_offset", "duration", "calories", "distance", "heart_rate",
 	"training_load", "training_load_pro", "training-load-pro", "sport", "has_route", "club_id", "club_name",
 	"detailed_sport_info", "fat_percentage", "carbohydrate_percentage", "protein_percentage",
@@ -73,14 +74,6 @@ var streamSeries = map[string]struct {
 	"4": {"power", 1},
 }
 
-// paceTypes are the workout types that report a pace (Open Wearables'
-// WORKOUTS_WITH_PACE, open-wearables.md §2.7).
-var paceTypes = setOf("running", "trail_running", "treadmill", "walking", "hiking", "mountaineering",
-	"trail_hiking", "walking_fitness", "casual_walking", "cycling", "mountain_biking", "indoor_cycling",
-	"cyclocross", "e_biking", "swimming", "pool_swimming", "open_water_swimming", "rowing", "kayaking",
-	"canoeing", "paddling", "stand_up_paddleboarding", "cross_country_skiing", "backcountry_skiing",
-	"skating", "inline_skating", "ice_skating", "triathlon")
-
 func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error {
 	var e exercise
 	if err := json.Unmarshal(raw, &e); err != nil {
@@ -88,24 +81,24 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 	}
 	wall, zone, hasZone, ok := parseTime(string(e.StartTime))
 	if !ok {
-		return fmt.Errorf("cannot normalise polar exercise: start_time %q is not an ISO-8601 time", truncate(string(e.StartTime), 60))
+		return fmt.Errorf("cannot normalise polar exercise: start_time %q is not an ISO-8601 time", ingest.Truncate(string(e.StartTime), 60))
 	}
 	start := wall
 	if !hasZone {
 		switch off := e.StartTimeUTCOffset; {
-		case off.set && off.v == float64(int32(off.v)) && off.v >= -maxOffset && off.v <= maxOffset:
-			zone = int32(off.v)
-		case off.set || off.bad:
+		case off.Set && off.Value == float64(int32(off.Value)) && off.Value >= -ingest.MaxZoneOffset && off.Value <= ingest.MaxZoneOffset:
+			zone = int32(off.Value)
+		case off.Set || off.Bad:
 			n.out.Skip("invalid exercise field start_time_utc_offset")
 		}
 		start = wall.Add(-time.Duration(zone) * time.Minute)
 	}
 	dur, ok := parseDuration(string(e.Duration))
 	if !ok || dur > 31*86400 {
-		return fmt.Errorf("cannot normalise polar exercise: duration %q is not an ISO-8601 duration", truncate(string(e.Duration), 60))
+		return fmt.Errorf("cannot normalise polar exercise: duration %q is not an ISO-8601 duration", ingest.Truncate(string(e.Duration), 60))
 	}
 	end := start.Add(time.Duration(dur * float64(time.Second)))
-	n.countUnknown(kindExercise, keys, exerciseFields)
+	n.out.SkipUnknown(kindExercise, keys, exerciseFields)
 
 	src := deviceSource(string(e.DeviceID), string(e.Device))
 	unified := WorkoutType(string(e.Sport), string(e.DetailedSportInfo))
@@ -132,8 +125,8 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 		RawEventID:       n.ctx.RawEventID,
 		IngestedAt:       n.ingested,
 	}
-	if paceTypes[unified] && w.DistanceMeters != nil && *w.DistanceMeters > 0 && dur > 0 {
-		p := tidy(dur / (*w.DistanceMeters / 1000))
+	if schemas.ReportsPace(unified) && w.DistanceMeters != nil && *w.DistanceMeters > 0 && dur > 0 {
+		p := ingest.Tidy(dur / (*w.DistanceMeters / 1000))
 		w.AvgPaceSecPerKm = &p
 	}
 	n.out.Workouts = append(n.out.Workouts, w)
@@ -148,16 +141,16 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 // statistics for which Polar writes 0 when it has no reading.
 func (n *normalizer) quantity(field string, x number, zeroIsNone bool) *float64 {
 	switch {
-	case x.bad || (x.set && x.v < 0):
+	case x.Bad || (x.Set && x.Value < 0):
 		n.out.Skip("invalid " + field)
 		return nil
-	case !x.set:
+	case !x.Set:
 		return nil
-	case zeroIsNone && x.v == 0:
+	case zeroIsNone && x.Value == 0:
 		n.out.Skip("no value: " + field + " 0")
 		return nil
 	}
-	v := tidy(x.v)
+	v := ingest.Tidy(x.Value)
 	return &v
 }
 
@@ -176,31 +169,31 @@ func (n *normalizer) stream(s *exerciseStream, src schemas.Source, start time.Ti
 		if _, err := strconv.Atoi(code); err != nil {
 			n.out.Skip(reasonInvalidStream)
 		} else {
-			n.out.Skip("exercise samples of type " + truncate(code, 12) + " not kept")
+			n.out.Skip("exercise samples of type " + ingest.Truncate(code, 12) + " not kept")
 		}
 		return
 	}
 	rate := s.RecordingRate
-	if !rate.set && !rate.bad {
+	if !rate.Set && !rate.Bad {
 		rate = s.RecordingRateU
 	}
-	if !rate.set || rate.v <= 0 || rate.v > 86400 {
+	if !rate.Set || rate.Value <= 0 || rate.Value > 86400 {
 		n.out.Skip(reasonInvalidStream)
 		return
 	}
-	step := time.Duration(rate.v * float64(time.Second))
+	step := time.Duration(rate.Value * float64(time.Second))
 	data := strings.TrimSpace(string(s.Data))
 	for i := 0; data != ""; i++ {
 		field, rest, _ := strings.Cut(data, ",")
 		data = rest
-		if float64(i)*rate.v > dur+rate.v {
+		if float64(i)*rate.Value > dur+rate.Value {
 			n.out.Skip("exercise samples after the exercise's end")
 			return
 		}
 		field = strings.TrimSpace(field)
 		v, err := strconv.ParseFloat(field, 64)
 		switch {
-		case err != nil || !finite(v):
+		case err != nil || !ingest.Finite(v):
 			n.out.Skip("no value: exercise sample")
 		case kind.series == "heart_rate" && v == 0:
 			n.out.Skip("no value: exercise heart rate sample 0")

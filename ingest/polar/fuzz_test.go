@@ -3,16 +3,14 @@ package polar
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"testing"
 
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
 func FuzzNormalize(f *testing.F) {
-	for _, name := range fixtures {
-		f.Add(readFixture(f, name))
-	}
+	ingesttest.SeedFixtures(f, fixtures...)
 	f.Add([]byte(exerciseWithSamples))
 	f.Add([]byte(`[{"id":"a","sport":"RUNNING","start_time":"2026-01-14T07:00:00","start_time_utc_offset":"60","duration":"PT1H"},{"start_time":"2026-01-14T00:00:00","steps":1}]`))
 	f.Add([]byte(`{"heart_rates":[{"date":"2026-01-14","heart_rate_samples":[{"heart_rate":"60","sample_time":"01:00"}]}]}`))
@@ -21,43 +19,23 @@ func FuzzNormalize(f *testing.F) {
 		if err != nil {
 			return
 		}
+		ingesttest.CheckBatches(t, recs.Samples)
 		for _, b := range recs.Samples {
-			st, ok := schemas.LookupSeriesType(b.SeriesType)
-			if !ok || st.Unit != b.Unit || b.ID == "" || len(b.Samples) == 0 {
-				t.Fatalf("bad batch %+v", b)
-			}
-			for i, s := range b.Samples {
-				if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
-					t.Fatalf("%s: value %v", b.SeriesType, s.Value)
-				}
-				if i > 0 && !s.Time.After(b.Samples[i-1].Time) {
-					t.Fatalf("%s: samples not strictly ordered", b.SeriesType)
-				}
+			st, _ := schemas.LookupSeriesType(b.SeriesType)
+			for _, s := range b.Samples {
 				if (st.Aggregation == schemas.AggSum) != (s.IsDailyTotal != nil) {
 					t.Fatalf("%s: is_daily_total %v", b.SeriesType, s.IsDailyTotal)
 				}
 			}
 		}
-		for _, w := range recs.Workouts {
-			if !schemas.IsWorkoutType(w.Type) || w.EndTime.Before(w.StartTime) || w.ID == "" || w.DurationSeconds < 0 {
-				t.Fatalf("bad workout %+v", w)
-			}
-		}
-		for _, s := range recs.Sleep {
-			if !s.EndTime.After(s.StartTime) || s.SleepDurationSeconds < 0 || s.SleepDurationSeconds > s.InBedSeconds || s.ID == "" {
-				t.Fatalf("bad sleep %+v", s)
-			}
-			for _, iv := range s.Intervals {
-				if !iv.End.After(iv.Start) || iv.Start.Before(s.StartTime) || iv.End.After(s.EndTime) {
-					t.Fatalf("bad interval %+v in %v – %v", iv, s.StartTime, s.EndTime)
-				}
-			}
-		}
+		ingesttest.CheckWorkouts(t, recs.Workouts)
+		ingesttest.CheckSleep(t, recs.Sleep)
+		ingesttest.CheckIntervals(t, recs.Sleep)
 	})
 }
 
 func BenchmarkNormalize(b *testing.B) {
-	body := readFixture(b, "polar_exercise.json")
+	body := ingesttest.ReadFixture(b, "polar_exercise.json")
 	ctx := testContext()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()

@@ -48,7 +48,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +91,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		ctx:      ctx,
 		version:  ctx.ReceivedAt.UnixMilli(),
 		ingested: ctx.ReceivedAt.UTC(),
-		batches:  map[batchKey]int{},
+		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
 	}
 	var err error
 	switch {
@@ -110,9 +109,9 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.finishSamples()
-	n.out.Workouts = dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
-	n.out.Sleep = dedupe(&n.out, n.out.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
+	n.samples.Finish(&n.out)
+	n.out.Workouts = ingest.Dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
+	n.out.Sleep = ingest.Dedupe(&n.out, n.out.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
 	return n.out, nil
 }
 
@@ -122,19 +121,8 @@ type normalizer struct {
 	version  int64
 	ingested time.Time
 	out      ingest.Records
-
-	batches map[batchKey]int // index into out.Samples
-	flags   []sumFlags       // per batch
+	samples  *ingest.SampleBatches
 }
-
-type batchKey struct {
-	source string
-	series string
-}
-
-// sumFlags are a batch's shared IsDailyTotal values; nil for series that
-// are not sums.
-type sumFlags struct{ total, interval *bool }
 
 func (n *normalizer) array(body []byte) error {
 	var items []json.RawMessage
@@ -143,7 +131,7 @@ func (n *normalizer) array(body []byte) error {
 	}
 	known := 0
 	for _, raw := range items {
-		keys, ok := objectKeys(raw)
+		keys, ok := ingest.ObjectKeys(raw)
 		kind := ""
 		if ok {
 			kind = kindOf(keys)
@@ -189,11 +177,11 @@ func (n *normalizer) object(body []byte) error {
 		}
 		for other := range keys {
 			if other != key {
-				n.out.Skip("unknown " + kind + " list field " + truncate(other, 60))
+				n.out.Skip("unknown " + kind + " list field " + ingest.Truncate(other, 60))
 			}
 		}
 		for _, item := range items {
-			itemKeys, ok := objectKeys(item)
+			itemKeys, ok := ingest.ObjectKeys(item)
 			if !ok {
 				n.out.Skip("invalid " + kind)
 				continue
@@ -260,95 +248,11 @@ func (n *normalizer) item(kind string, raw []byte, keys map[string]json.RawMessa
 	return nil
 }
 
-// objectKeys decodes a JSON object's top level; ok is false for anything
-// that is not an object.
-func objectKeys(raw []byte) (map[string]json.RawMessage, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, false
-	}
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(raw, &keys) != nil {
-		return nil, false
-	}
-	return keys, true
-}
-
-// countUnknown counts the keys of an item that are not among known.
-func (n *normalizer) countUnknown(kind string, keys map[string]json.RawMessage, known map[string]bool) {
-	for k := range keys {
-		if !known[k] {
-			n.out.Skip("unknown " + kind + " field " + truncate(k, 60))
-		}
-	}
-}
-
-// setOf builds a set of field names.
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, name := range names {
-		m[name] = true
-	}
-	return m
-}
-
 // addSample adds one sample to the batch of its source and series type.
 // dailyTotal marks a whole-day total of a sum series; it is ignored for
 // series that are not sums.
 func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32, dailyTotal bool) {
-	k := batchKey{source: src.ID, series: series}
-	i, ok := n.batches[k]
-	if !ok {
-		st, known := schemas.LookupSeriesType(series)
-		if !known {
-			panic("polar: series type " + series + " is not in the catalog")
-		}
-		i = len(n.out.Samples)
-		n.batches[k] = i
-		n.out.Samples = append(n.out.Samples, schemas.SampleBatch{
-			Tenant:     n.ctx.Tenant,
-			UserID:     n.ctx.UserID,
-			Source:     src,
-			SeriesType: series,
-			Unit:       st.Unit,
-			Version:    n.version,
-			RawEventID: n.ctx.RawEventID,
-			IngestedAt: n.ingested,
-		})
-		var f sumFlags
-		if st.Aggregation == schemas.AggSum {
-			f = sumFlags{total: new(bool), interval: new(bool)}
-			*f.total = true
-		}
-		n.flags = append(n.flags, f)
-	}
-	flag := n.flags[i].interval
-	if dailyTotal && flag != nil {
-		flag = n.flags[i].total
-	}
-	b := &n.out.Samples[i]
-	b.Samples = append(b.Samples, schemas.Sample{Time: ts, Value: tidy(v), ZoneOffset: zone, IsDailyTotal: flag})
-}
-
-// finishSamples orders each batch by time and keeps the last of samples
-// that share a timestamp (a sample's identity is user, source, series type
-// and time), then gives each batch its id.
-func (n *normalizer) finishSamples() {
-	for i := range n.out.Samples {
-		b := &n.out.Samples[i]
-		slices.SortStableFunc(b.Samples, func(x, y schemas.Sample) int { return x.Time.Compare(y.Time) })
-		kept := b.Samples[:0]
-		for _, s := range b.Samples {
-			if k := len(kept); k > 0 && kept[k-1].Time.Equal(s.Time) {
-				n.out.Skip("duplicate sample")
-				kept[k-1] = s
-				continue
-			}
-			kept = append(kept, s)
-		}
-		b.Samples = kept
-		b.ID = schemas.NameID(n.ctx.Tenant, n.ctx.UserID, provider, "samples", b.Source.ID, b.SeriesType, n.ctx.RawEventID)
-	}
+	n.samples.Add(src, series, ts, ingest.Tidy(v), zone, dailyTotal)
 }
 
 // deviceSource is the source of an item that names its device.
@@ -382,25 +286,4 @@ func deviceType(model string) string {
 		return "band"
 	}
 	return "watch"
-}
-
-// dedupe keeps the last of the records that share an id (a list that
-// holds one record twice), in the order of their first appearance.
-func dedupe[T any](out *ingest.Records, recs []T, id func(*T) string, reason string) []T {
-	if len(recs) < 2 {
-		return recs
-	}
-	at := make(map[string]int, len(recs))
-	kept := recs[:0]
-	for i := range recs {
-		k := id(&recs[i])
-		if j, seen := at[k]; seen {
-			out.Skip(reason)
-			kept[j] = recs[i]
-			continue
-		}
-		at[k] = len(kept)
-		kept = append(kept, recs[i])
-	}
-	return kept
 }

@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wearstream/wearstream/ingest"
 )
 
 type recharge struct {
@@ -32,7 +34,7 @@ type recharge struct {
 
 // rechargeFields are the nightly recharge fields Polar documents; the ones
 // not read above are known and deliberately not kept.
-var rechargeFields = setOf("polar_user", "date", "heart_rate_avg", "beat_to_beat_avg",
+var rechargeFields = ingest.SetOf("polar_user", "date", "heart_rate_avg", "beat_to_beat_avg",
 	"heart_rate_variability_avg", "breathing_rate_avg", "nightly_recharge_status", "ans_charge",
 	"ans_charge_status", "hrv_samples", "breathing_samples")
 
@@ -47,9 +49,9 @@ func (n *normalizer) recharge(raw []byte, keys map[string]json.RawMessage) error
 	}
 	date, ok := parseDate(string(r.Date))
 	if !ok {
-		return fmt.Errorf("cannot normalise polar nightly recharge: date %q is not YYYY-MM-DD", truncate(string(r.Date), 40))
+		return fmt.Errorf("cannot normalise polar nightly recharge: date %q is not YYYY-MM-DD", ingest.Truncate(string(r.Date), 40))
 	}
-	n.countUnknown(kindRecharge, keys, rechargeFields)
+	n.out.SkipUnknown(kindRecharge, keys, rechargeFields)
 	n.nightSeries("hrv sample", "heart_rate_variability_rmssd", date, r.HRVSamples, r.HeartRateVariabilityAvg)
 	n.nightSeries("breathing sample", "respiratory_rate", date, r.BreathingSamples, r.BreathingRateAvg)
 	return nil
@@ -75,12 +77,12 @@ func (n *normalizer) nightSeries(what, series string, date time.Time, samples ma
 			t = t.Add(-24 * time.Hour)
 		}
 		if x := samples[clock]; n.positive("nightly recharge "+what, x) {
-			n.addSample(accountSource, series, t, x.v, 0, false)
+			n.addSample(accountSource, series, t, x.Value, 0, false)
 			added = true
 		}
 	}
 	if !added && n.positive("nightly recharge "+strings.TrimSuffix(what, " sample")+" average", avg) {
-		n.addSample(dailySource, series, date, avg.v, 0, true)
+		n.addSample(dailySource, series, date, avg.Value, 0, true)
 	}
 }
 
@@ -89,12 +91,12 @@ func (n *normalizer) nightSeries(what, series string, date time.Time, samples ma
 // else that is not a positive number is invalid.
 func (n *normalizer) positive(what string, x number) bool {
 	switch {
-	case !x.set && !x.bad:
+	case !x.Set && !x.Bad:
 		return false
-	case x.bad || x.v < 0:
+	case x.Bad || x.Value < 0:
 		n.out.Skip("invalid " + what)
 		return false
-	case x.v == 0:
+	case x.Value == 0:
 		n.out.Skip("no value: " + what + " 0")
 		return false
 	}

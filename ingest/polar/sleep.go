@@ -29,6 +29,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -48,7 +49,7 @@ type night struct {
 
 // nightFields are the sleep fields Polar documents; the ones not read
 // above are known and deliberately not kept.
-var nightFields = setOf("polar_user", "date", "sleep_start_time", "sleep_end_time", "device_id",
+var nightFields = ingest.SetOf("polar_user", "date", "sleep_start_time", "sleep_end_time", "device_id",
 	"continuity", "continuity_class", "light_sleep", "deep_sleep", "rem_sleep", "unrecognized_sleep_stage",
 	"sleep_score", "total_interruption_duration", "sleep_charge", "sleep_goal", "sleep_rating",
 	"short_interruption_duration", "long_interruption_duration", "sleep_cycles", "group_duration_score",
@@ -79,18 +80,18 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	end, _, _, ok2 := parseTime(string(s.SleepEndTime))
 	if !ok1 || !ok2 || !hasZone || !end.After(start) || end.Sub(start) > 48*time.Hour {
 		return fmt.Errorf("cannot normalise polar sleep: sleep_start_time %q and sleep_end_time %q are not a span of ISO-8601 times with offsets",
-			truncate(string(s.SleepStartTime), 40), truncate(string(s.SleepEndTime), 40))
+			ingest.Truncate(string(s.SleepStartTime), 40), ingest.Truncate(string(s.SleepEndTime), 40))
 	}
-	n.countUnknown(kindSleep, keys, nightFields)
+	n.out.SkipUnknown(kindSleep, keys, nightFields)
 	src := deviceSource(string(s.DeviceID), "")
 	span := end.Sub(start).Seconds()
 
 	seconds := func(field string, x number) (float64, bool) {
-		if x.bad || (x.set && x.v < 0) {
+		if x.Bad || (x.Set && x.Value < 0) {
 			n.out.Skip("invalid sleep field " + field)
 			return 0, false
 		}
-		return x.v, x.set
+		return x.Value, x.Set
 	}
 	light, hasLight := seconds("light_sleep", s.LightSleep)
 	deep, hasDeep := seconds("deep_sleep", s.DeepSleep)
@@ -105,10 +106,10 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 			awake = max(0, span-asleep)
 		}
 		stages = &schemas.SleepStages{
-			AwakeMinutes: tidy(awake / 60),
-			LightMinutes: tidy(light / 60),
-			DeepMinutes:  tidy(deep / 60),
-			RemMinutes:   tidy(rem / 60),
+			AwakeMinutes: ingest.Tidy(awake / 60),
+			LightMinutes: ingest.Tidy(light / 60),
+			DeepMinutes:  ingest.Tidy(deep / 60),
+			RemMinutes:   ingest.Tidy(rem / 60),
 		}
 	} else {
 		asleep = span
@@ -117,7 +118,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		}
 	}
 	asleep = min(asleep, span)
-	eff := tidy(asleep / span * 100)
+	eff := ingest.Tidy(asleep / span * 100)
 
 	key := string(s.Date)
 	if key == "" {
@@ -135,7 +136,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		EndTime:              end,
 		ZoneOffset:           zone,
 		DurationSeconds:      span,
-		SleepDurationSeconds: tidy(asleep),
+		SleepDurationSeconds: ingest.Tidy(asleep),
 		InBedSeconds:         span,
 		EfficiencyPercent:    &eff,
 		Stages:               stages,
@@ -151,12 +152,12 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		t, ok := n.nightTime("sleep heart rate", clock, localStart, localEnd)
 		switch {
 		case !ok:
-		case bpm.bad || !bpm.set || bpm.v < 0:
+		case bpm.Bad || !bpm.Set || bpm.Value < 0:
 			n.out.Skip("invalid sleep heart rate sample")
-		case bpm.v == 0:
+		case bpm.Value == 0:
 			n.out.Skip("no value: sleep heart rate sample 0")
 		default:
-			n.addSample(src, "heart_rate", t.Add(-time.Duration(zone)*time.Minute), bpm.v, zone, false)
+			n.addSample(src, "heart_rate", t.Add(-time.Duration(zone)*time.Minute), bpm.Value, zone, false)
 		}
 	}
 	return nil
@@ -191,8 +192,8 @@ func (n *normalizer) hypnogram(h map[string]number, localStart, localEnd time.Ti
 		if !ok {
 			continue
 		}
-		stage, known := hypnogramStages[code.v]
-		if !code.set || !known {
+		stage, known := hypnogramStages[code.Value]
+		if !code.Set || !known {
 			// Its time still ends the stage before it.
 			n.out.Skip("unknown hypnogram stage")
 		}

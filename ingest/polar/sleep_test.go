@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -27,7 +28,7 @@ func TestSleepFixture(t *testing.T) {
 	if s.SleepDurationSeconds != 26220 || s.InBedSeconds != 27990 || s.DurationSeconds != 27990 {
 		t.Errorf("sleep %v, in bed %v, duration %v", s.SleepDurationSeconds, s.InBedSeconds, s.DurationSeconds)
 	}
-	wantFloat(t, "efficiency", s.EfficiencyPercent, tidy(26220.0/27990*100))
+	wantFloat(t, "efficiency", s.EfficiencyPercent, ingest.Tidy(26220.0/27990*100))
 	if s.IsNap {
 		t.Error("a night is not a nap")
 	}

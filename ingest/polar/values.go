@@ -1,79 +1,22 @@
 package polar
 
-// Reading Polar's values: lenient JSON scalars, ISO-8601 times and
-// durations, and the "HH:MM" keys of the sleep and recharge maps.
+// Reading Polar's values: ISO-8601 times and durations, and the "HH:MM"
+// keys of the sleep and recharge maps.
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/wearstream/wearstream/ingest"
 )
 
-// number is a JSON number, or a string holding one. Absent, null and ""
-// leave it unset; any other value that is not a finite number marks it bad
-// instead of failing the decode, so one odd field cannot reject a record.
-type number struct {
-	v   float64
-	set bool
-	bad bool
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (x *number) UnmarshalJSON(b []byte) error {
-	*x = number{}
-	s := string(b)
-	switch {
-	case s == "null":
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		if json.Unmarshal(b, &s) != nil {
-			x.bad = true
-			return nil
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			return nil
-		}
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
-	default:
-		x.bad = true
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		x.bad = true
-		return nil
-	}
-	x.v, x.set = f, true
-	return nil
-}
-
-// text is a JSON string, or the literal of a JSON number (Polar sends some
-// ids and codes either way). null and other JSON types read as "".
-type text string
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *text) UnmarshalJSON(b []byte) error {
-	*t = ""
-	if len(b) == 0 {
-		return nil
-	}
-	switch c := b[0]; {
-	case c == '"':
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			*t = text(strings.TrimSpace(s))
-		}
-	case c == '-' || (c >= '0' && c <= '9'):
-		*t = text(b)
-	}
-	return nil
-}
-
-// maxOffset is the largest UTC offset in minutes that a clock can have.
-const maxOffset = 18 * 60
+// number and text are the lenient JSON scalars of package ingest.
+type (
+	number = ingest.Number
+	text   = ingest.Text
+)
 
 // timeLayouts are the ISO-8601 forms Polar writes, with and without offset.
 var timeLayouts = []string{
@@ -177,7 +120,7 @@ func parseDuration(s string) (float64, bool) {
 	if parts == 0 || math.IsInf(total, 0) {
 		return 0, false
 	}
-	return tidy(total), true
+	return ingest.Tidy(total), true
 }
 
 // parseClock reads "HH:MM" or "HH:MM:SS" into the time since midnight.
@@ -212,27 +155,4 @@ func atNight(clock time.Duration, localStart time.Time) time.Time {
 		t = t.Add(24 * time.Hour)
 	}
 	return t
-}
-
-// tidy rounds away the binary noise of unit conversions (1600/3.6 and the
-// like) at nine decimals, so that golden files and comparisons stay exact.
-func tidy(v float64) float64 {
-	if math.Abs(v) >= 1e9 {
-		return v
-	}
-	return math.Round(v*1e9) / 1e9
-}
-
-// finite reports whether v is a usable value.
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// truncate shortens provider strings that end up in skip reasons.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

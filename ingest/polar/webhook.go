@@ -10,8 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wearstream/wearstream/ingest"
 )
 
 // EventPing is the event type of the notification Polar sends when a
@@ -68,7 +71,7 @@ func ParseWebhook(body []byte) (Event, error) {
 	if w.Timestamp != "" {
 		t, _, hasZone, ok := parseTime(string(w.Timestamp))
 		if !ok || !hasZone {
-			return Event{}, fmt.Errorf("cannot decode polar webhook: timestamp %q is not an ISO-8601 time with an offset", truncate(string(w.Timestamp), 60))
+			return Event{}, fmt.Errorf("cannot decode polar webhook: timestamp %q is not an ISO-8601 time with an offset", ingest.Truncate(string(w.Timestamp), 60))
 		}
 		e.Timestamp = t
 	}
@@ -76,10 +79,10 @@ func ParseWebhook(body []byte) (Event, error) {
 		return e, nil
 	}
 	if e.UserID == "" {
-		return Event{}, fmt.Errorf("cannot decode polar webhook: %s event without user_id", truncate(e.Type, 60))
+		return Event{}, fmt.Errorf("cannot decode polar webhook: %s event without user_id", ingest.Truncate(e.Type, 60))
 	}
 	if e.URL == "" {
-		return Event{}, fmt.Errorf("cannot decode polar webhook: %s event without url", truncate(e.Type, 60))
+		return Event{}, fmt.Errorf("cannot decode polar webhook: %s event without url", ingest.Truncate(e.Type, 60))
 	}
 	return e, nil
 }
@@ -94,6 +97,46 @@ func (n *normalizer) webhook(body []byte) error {
 		n.out.Skip("webhook PING (no data)")
 		return nil
 	}
-	n.out.Skip("webhook " + truncate(e.Type, 60) + " notification (no data; fetched from its url)")
+	n.out.Skip("webhook " + ingest.Truncate(e.Type, 60) + " notification (no data; fetched from its url)")
 	return nil
+}
+
+// Receiving Polar's webhooks: a PING is answered 200 before any check (Polar
+// sends it unsigned when the webhook is created and fails the creation
+// otherwise) and has no effect; every other notification must carry
+// Polar-Webhook-Signature, the hex HMAC-SHA256 of the raw body keyed with
+// the webhook's signature_secret_key (POLAR_WEBHOOK_SECRET), and becomes a
+// fetch of its url with the user's token.
+
+func init() {
+	ingest.Extend(provider, func(p *ingest.Provider) {
+		p.Webhook = &ingest.Webhook{Verify: Verify, Unverified: IsPingBody, Parse: ParseItems}
+	})
+}
+
+// Verify checks the Polar-Webhook-Signature header.
+func Verify(s ingest.Settings, h http.Header, body []byte) error {
+	return ingest.VerifyHMAC(s.WebhookSecret, h.Get("Polar-Webhook-Signature"), body)
+}
+
+// IsPingBody reports whether body is Polar's PING.
+func IsPingBody(body []byte) bool {
+	e, err := ParseWebhook(body)
+	return err == nil && e.IsPing()
+}
+
+// fetchedEvents are the notifications whose url is fetched: the ones whose
+// data the normaliser reads.
+var fetchedEvents = map[string]bool{"EXERCISE": true, "SLEEP": true, "CONTINUOUS_HEART_RATE": true, "ACTIVITY_SUMMARY": true}
+
+// ParseItems reads a verified notification into a fetch of its url.
+func ParseItems(body []byte) ([]ingest.Item, error) {
+	e, err := ParseWebhook(body)
+	if err != nil {
+		return nil, err
+	}
+	if e.IsPing() || !fetchedEvents[e.Type] {
+		return nil, nil
+	}
+	return []ingest.Item{{ProviderUserID: e.UserID, Job: ingest.JobFetch, DataType: e.Type, URL: e.URL}}, nil
 }

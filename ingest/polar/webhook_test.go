@@ -2,12 +2,14 @@ package polar
 
 import (
 	"testing"
+
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 )
 
 func TestParseWebhookFixtures(t *testing.T) {
 	f := func(name string, want Event, ping bool) {
 		t.Helper()
-		got, err := ParseWebhook(readFixture(t, name))
+		got, err := ParseWebhook(ingesttest.ReadFixture(t, name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -20,7 +20,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/wearstream/wearstream/ingest"
 )
 
 // ErrUnknownProvider is the error of a body whose provider is missing or is
@@ -247,7 +248,7 @@ func checkProvider(req *SyncRequest) error {
 	}
 	return &FieldError{
 		Field:  "provider",
-		Reason: fmt.Sprintf("unknown provider %q (want apple, samsung or google)", truncate(req.Provider, 64)),
+		Reason: fmt.Sprintf("unknown provider %q (want apple, samsung or google)", ingest.Truncate(req.Provider, 64)),
 		Err:    ErrUnknownProvider,
 	}
 }
@@ -343,18 +344,6 @@ func jsonKind(c byte) string {
 		return "a boolean"
 	}
 	return "a number"
-}
-
-// truncate cuts s to at most n bytes, for echoing input in errors and
-// reasons without letting a client blow them up.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // CheckEnvelope checks what the gateway must know before it accepts a body:

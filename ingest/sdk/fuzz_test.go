@@ -1,16 +1,14 @@
 package sdk
 
 import (
-	"math"
 	"testing"
 
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
 func FuzzNormalize(f *testing.F) {
-	for _, name := range fixtures {
-		f.Add(readFixture(f, name))
-	}
+	ingesttest.SeedFixtures(f, fixtures...)
 	f.Add([]byte(`{"provider":"apple","data":{"records":[{"type":"HKQuantityTypeIdentifierHeartRate","startDate":5,"value":"1"}]}}`))
 	f.Add([]byte(`{"provider":"google","data":{"records":[{"type":"BLOOD_GLUCOSE","startDate":"2026-01-14T12:30:00Z","zoneOffset":"-05:00","value":6.1,"unit":"mmol/L"}]}}`))
 	f.Add([]byte(`{"provider":"apple","data":{"sleep":[` +
@@ -33,20 +31,7 @@ func FuzzNormalize(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, b := range recs.Samples {
-			st, ok := schemas.LookupSeriesType(b.SeriesType)
-			if !ok || st.Unit != b.Unit || b.ID == "" || len(b.Samples) == 0 {
-				t.Fatalf("bad batch %+v", b)
-			}
-			for i, s := range b.Samples {
-				if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
-					t.Fatalf("%s: value %v", b.SeriesType, s.Value)
-				}
-				if i > 0 && !s.Time.After(b.Samples[i-1].Time) {
-					t.Fatalf("%s: samples not strictly ordered", b.SeriesType)
-				}
-			}
-		}
+		ingesttest.CheckBatches(t, recs.Samples)
 		for _, w := range recs.Workouts {
 			if !schemas.IsWorkoutType(w.Type) || w.EndTime.Before(w.StartTime) || w.ID == "" {
 				t.Fatalf("bad workout %+v", w)

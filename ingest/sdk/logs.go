@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wearstream/wearstream/ingest"
 )
 
 // MaxLogEvents is the most events one logs request may carry.
@@ -94,7 +96,7 @@ func ParseLogs(body []byte) (*LogRequest, error) {
 	if env.SDKVersion == nil || strings.TrimSpace(*env.SDKVersion) == "" {
 		return nil, &FieldError{Field: "sdkVersion", Reason: "required"}
 	}
-	out.SDKVersion = truncate(strings.TrimSpace(*env.SDKVersion), 64)
+	out.SDKVersion = ingest.Truncate(strings.TrimSpace(*env.SDKVersion), 64)
 	if env.Provider != nil && *env.Provider != "" {
 		req := SyncRequest{Provider: *env.Provider}
 		if err := checkProvider(&req); err != nil {
@@ -103,7 +105,7 @@ func ParseLogs(body []byte) (*LogRequest, error) {
 		out.Provider = req.Provider
 	}
 	if env.SessionID != nil {
-		out.SessionID = truncate(strings.TrimSpace(*env.SessionID), 128)
+		out.SessionID = ingest.Truncate(strings.TrimSpace(*env.SessionID), 128)
 	}
 	switch n := len(env.Events); {
 	case env.Events == nil:
@@ -154,7 +156,7 @@ func parseLogEvent(raw json.RawMessage) (LogEvent, error) {
 	case "":
 		return LogEvent{}, &FieldError{Field: "eventType", Reason: "required (" + LogSyncStart + ", " + LogTypeSyncEnd + " or " + LogDeviceState + ")"}
 	default:
-		return LogEvent{}, &FieldError{Field: "eventType", Reason: fmt.Sprintf("unknown event type %q", truncate(f.EventType, 64))}
+		return LogEvent{}, &FieldError{Field: "eventType", Reason: fmt.Sprintf("unknown event type %q", ingest.Truncate(f.EventType, 64))}
 	}
 	if f.Timestamp == nil {
 		return LogEvent{}, &FieldError{Field: "timestamp", Reason: "required"}

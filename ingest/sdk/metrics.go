@@ -27,9 +27,9 @@ package sdk
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -217,16 +217,7 @@ func (m metric) value(v float64, unit string) float64 {
 	if m.convert == nil {
 		return v
 	}
-	return tidy(m.convert(v, unit))
-}
-
-// tidy rounds away the binary noise that conversions leave (1.7526*100 is
-// 175.26000000000002), keeping nine decimals.
-func tidy(v float64) float64 {
-	if math.Abs(v) >= 1e9 {
-		return v
-	}
-	return math.Round(v*1e9) / 1e9
+	return ingest.Tidy(m.convert(v, unit))
 }
 
 func unitIs(unit string, names ...string) bool {

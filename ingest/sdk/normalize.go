@@ -15,7 +15,6 @@ package sdk
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +49,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		provider: req.Provider,
 		version:  ctx.ReceivedAt.UnixMilli(),
 		ingested: ctx.ReceivedAt.UTC(),
-		batches:  map[batchKey]int{},
+		samples:  ingest.NewSampleBatches(ctx, req.Provider, ingest.SumSeries),
 	}
 	for collection, count := range req.Dropped {
 		for range count {
@@ -60,7 +59,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	n.records(req.Data.Records)
 	n.workouts(req.Data.Workouts)
 	n.sleep(req.Data.Sleep)
-	n.finishSamples()
+	n.samples.Finish(&n.out)
 	return n.out, nil
 }
 
@@ -71,7 +70,6 @@ const (
 	reasonInvalidRecord    = "invalid record"
 	reasonInvalidSleep     = "invalid sleep segment"
 	reasonInvalidWorkout   = "invalid workout"
-	reasonDuplicateSample  = "duplicate sample"
 	reasonDuplicateSleep   = "duplicate sleep segment"
 	reasonSleepWithoutRest = "sleep session without sleep stages"
 )
@@ -92,18 +90,12 @@ type normalizer struct {
 	ingested time.Time
 	out      ingest.Records
 
-	batches    map[batchKey]int // index into out.Samples
-	dailyTotal []*bool          // per batch: false for sum series, else nil
+	samples *ingest.SampleBatches
 
 	// The last source converted, since consecutive items usually share one.
 	lastRaw   Source
 	lastCanon schemas.Source
 	haveLast  bool
-}
-
-type batchKey struct {
-	source string
-	series string
 }
 
 func (n *normalizer) records(recs []MetricRecord) {
@@ -114,7 +106,7 @@ func (n *normalizer) records(recs []MetricRecord) {
 			if strings.TrimSpace(r.Type) == "" {
 				n.out.Skip(reasonInvalidRecord)
 			} else {
-				n.out.Skip("unknown type " + truncate(r.Type, 120))
+				n.out.Skip("unknown type " + ingest.Truncate(r.Type, 120))
 			}
 			continue
 		}
@@ -137,50 +129,8 @@ func (n *normalizer) records(recs []MetricRecord) {
 
 // addSample adds one sample to the batch of its source and series type.
 func (n *normalizer) addSample(src schemas.Source, m metric, ts time.Time, v float64, zone int32) {
-	k := batchKey{source: src.ID, series: m.series.Name}
-	i, ok := n.batches[k]
-	if !ok {
-		i = len(n.out.Samples)
-		n.batches[k] = i
-		n.out.Samples = append(n.out.Samples, schemas.SampleBatch{
-			Tenant:     n.ctx.Tenant,
-			UserID:     n.ctx.UserID,
-			Source:     src,
-			SeriesType: m.series.Name,
-			Unit:       m.series.Unit,
-			Version:    n.version,
-			RawEventID: n.ctx.RawEventID,
-			IngestedAt: n.ingested,
-		})
-		var daily *bool
-		if m.sum {
-			daily = new(bool)
-		}
-		n.dailyTotal = append(n.dailyTotal, daily)
-	}
-	b := &n.out.Samples[i]
+	b := n.samples.Add(src, m.series.Name, ts, v, zone, false)
 	fillSource(&b.Source, src)
-	b.Samples = append(b.Samples, schemas.Sample{Time: ts, Value: v, ZoneOffset: zone, IsDailyTotal: n.dailyTotal[i]})
-}
-
-// finishSamples orders each batch by time, keeps the last of samples that
-// share a timestamp (a sample's identity is user, source, series type and
-// time) and gives each batch its id.
-func (n *normalizer) finishSamples() {
-	for i := range n.out.Samples {
-		b := &n.out.Samples[i]
-		slices.SortStableFunc(b.Samples, func(x, y schemas.Sample) int { return x.Time.Compare(y.Time) })
-		kept := b.Samples[:0]
-		for j, s := range b.Samples {
-			if j+1 < len(b.Samples) && b.Samples[j+1].Time.Equal(s.Time) {
-				n.out.Skip(reasonDuplicateSample)
-				continue
-			}
-			kept = append(kept, s)
-		}
-		b.Samples = kept
-		b.ID = schemas.NameID(n.ctx.Tenant, n.ctx.UserID, n.provider, "samples", b.Source.ID, b.SeriesType, n.ctx.RawEventID)
-	}
 }
 
 // source converts the SDK's source of an item.

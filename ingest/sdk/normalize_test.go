@@ -2,21 +2,15 @@ package sdk
 
 import (
 	"bytes"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var fixtures = []string{"sdk_sync_healthkit.json", "sdk_sync_health_connect.json", "sdk_sync_samsung.json"}
 
@@ -30,18 +24,9 @@ func testContext(provider string) ingest.Context {
 	}
 }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
-}
-
 func normalizeFixture(t *testing.T, name, provider string) ingest.Records {
 	t.Helper()
-	recs, err := Normalize(testContext(provider), readFixture(t, name))
+	recs, err := Normalize(testContext(provider), ingesttest.ReadFixture(t, name))
 	if err != nil {
 		t.Fatalf("Normalize(%s): %v", name, err)
 	}
@@ -87,25 +72,7 @@ func wantFloat(t *testing.T, what string, got *float64, want float64) {
 }
 
 func TestHealthKitGolden(t *testing.T) {
-	recs := normalizeFixture(t, "sdk_sync_healthkit.json", "apple")
-	got, err := json.MarshalIndent(recs, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "healthkit.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s; run go test -update and review the diff\n%s", path, got)
-	}
+	ingesttest.Golden(t, "healthkit.golden.json", normalizeFixture(t, "sdk_sync_healthkit.json", "apple"))
 }
 
 func TestHealthKitSamples(t *testing.T) {
@@ -206,7 +173,7 @@ func TestHealthKitSleep(t *testing.T) {
 	if s.InBedSeconds != 503*60 || s.DurationSeconds != 503*60 {
 		t.Errorf("in bed %v s, duration %v s, want %v", s.InBedSeconds, s.DurationSeconds, 503*60)
 	}
-	wantFloat(t, "efficiency", s.EfficiencyPercent, tidy(477.0/503*100))
+	wantFloat(t, "efficiency", s.EfficiencyPercent, ingest.Tidy(477.0/503*100))
 	if s.IsNap {
 		t.Error("a night is not a nap")
 	}
@@ -241,7 +208,7 @@ func TestHealthKitWorkouts(t *testing.T) {
 	wantFloat(t, "avg speed", run.AvgSpeedMPS, 2.92)
 	wantFloat(t, "avg power", run.AvgPowerWatts, 251)
 	wantFloat(t, "elevation gain", run.ElevationGainMeters, 38.2)
-	wantFloat(t, "pace", run.AvgPaceSecPerKm, tidy(1000/2.92))
+	wantFloat(t, "pace", run.AvgPaceSecPerKm, ingest.Tidy(1000/2.92))
 	if run.DurationSeconds != 2472 || run.Name != "Outdoor Run" || run.ZoneOffset != 60 {
 		t.Errorf("duration %v, name %q, zone %d", run.DurationSeconds, run.Name, run.ZoneOffset)
 	}
@@ -254,7 +221,7 @@ func TestHealthKitWorkouts(t *testing.T) {
 
 	walk := findWorkout(t, recs, "walking")
 	wantFloat(t, "walk calories", walk.CaloriesKcal, 180)
-	wantFloat(t, "walk pace from duration and distance", walk.AvgPaceSecPerKm, tidy(1683.27/2.16535))
+	wantFloat(t, "walk pace from duration and distance", walk.AvgPaceSecPerKm, ingest.Tidy(1683.27/2.16535))
 	if walk.DurationSeconds != 1683.27 {
 		t.Errorf("walk duration %v, want the duration statistic 1683.27", walk.DurationSeconds)
 	}
@@ -353,53 +320,15 @@ func TestSamsung(t *testing.T) {
 }
 
 func TestDeterministicIDs(t *testing.T) {
-	for _, name := range fixtures {
-		body := readFixture(t, name)
-		ctx := testContext("")
-		a, err := Normalize(ctx, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := Normalize(ctx, body)
-		if ids(a) != ids(b) {
-			t.Errorf("%s: normalising twice gave different ids", name)
-		}
-		other := ctx
-		other.UserID = "user-2"
-		c, _ := Normalize(other, body)
-		seen := map[string]bool{}
-		for _, id := range strings.Fields(ids(a)) {
-			seen[id] = true
-		}
-		for _, id := range strings.Fields(ids(c)) {
-			if seen[id] {
-				t.Errorf("%s: id %s shared by two users", name, id)
-			}
-		}
-		if len(seen) != a.Len() {
-			t.Errorf("%s: %d distinct ids for %d records", name, len(seen), a.Len())
-		}
-	}
-}
-
-func ids(r ingest.Records) string {
-	var sb strings.Builder
-	for _, b := range r.Samples {
-		fmt.Fprintln(&sb, b.ID)
-	}
-	for _, w := range r.Workouts {
-		fmt.Fprintln(&sb, w.ID)
-	}
-	for _, s := range r.Sleep {
-		fmt.Fprintln(&sb, s.ID)
-	}
-	return sb.String()
+	other := testContext("")
+	other.UserID = "user-2"
+	ingesttest.CheckStableIDs(t, Normalize, testContext(""), other, fixtures...)
 }
 
 func TestSleepIDSurvivesReupload(t *testing.T) {
 	// The same night in a later body (another raw event, another receive
 	// time) keeps its id and gets a higher version.
-	body := readFixture(t, "sdk_sync_healthkit.json")
+	body := ingesttest.ReadFixture(t, "sdk_sync_healthkit.json")
 	first, _ := Normalize(testContext("apple"), body)
 	later := testContext("apple")
 	later.RawEventID = "raw-2"
@@ -433,7 +362,7 @@ func TestRegistered(t *testing.T) {
 }
 
 func TestProviderMismatch(t *testing.T) {
-	if _, err := Normalize(testContext("samsung"), readFixture(t, "sdk_sync_healthkit.json")); err == nil {
+	if _, err := Normalize(testContext("samsung"), ingesttest.ReadFixture(t, "sdk_sync_healthkit.json")); err == nil {
 		t.Error("an apple body arriving as samsung was accepted")
 	}
 }

@@ -37,6 +37,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -91,7 +92,7 @@ func (n *normalizer) sleep(recs []SleepRecord) {
 			n.out.Skip(reasonInvalidSleep)
 			continue
 		default:
-			n.out.Skip("unknown sleep stage " + truncate(r.Stage, 60))
+			n.out.Skip("unknown sleep stage " + ingest.Truncate(r.Stage, 60))
 			continue
 		}
 		start, startZone, ok1 := parseTime(r.StartDate)
@@ -264,7 +265,7 @@ func sleepRecord(m SleepMeta, s *session) schemas.Sleep {
 	}
 	out.SleepDurationSeconds = asleep.Seconds()
 	if span > 0 {
-		eff := tidy(asleep.Seconds() / span.Seconds() * 100)
+		eff := ingest.Tidy(asleep.Seconds() / span.Seconds() * 100)
 		out.EfficiencyPercent = &eff
 	}
 	local := s.start.Add(time.Duration(out.ZoneOffset) * time.Minute)

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -159,7 +160,7 @@ func (n *normalizer) workoutDetail(w *Workout, src schemas.Source, start, end ti
 			if strings.TrimSpace(s.Type) == "" {
 				n.out.Skip(reasonInvalidWSample)
 			} else {
-				n.out.Skip(reasonUnknownWSamplePf + truncate(s.Type, 120))
+				n.out.Skip(reasonUnknownWSamplePf + ingest.Truncate(s.Type, 120))
 			}
 			continue
 		}
@@ -243,7 +244,7 @@ func (n *normalizer) laps(out []schemas.WorkoutLap, raw json.RawMessage, kind st
 		for _, name := range lapFields.stroke {
 			var s string
 			if json.Unmarshal(f[name], &s) == nil && s != "" {
-				lap.SwimmingStroke = truncate(strings.ToLower(strings.TrimSpace(s)), 40)
+				lap.SwimmingStroke = ingest.Truncate(strings.ToLower(strings.TrimSpace(s)), 40)
 				break
 			}
 		}
@@ -285,7 +286,7 @@ func lapNumber(f map[string]json.RawMessage, names []string, convert conversion)
 			continue
 		}
 		if convert != nil {
-			return tidy(convert(n.Float, unit)), true
+			return ingest.Tidy(convert(n.Float, unit)), true
 		}
 		return n.Float, true
 	}

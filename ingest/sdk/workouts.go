@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -107,17 +108,6 @@ func init() {
 			workoutTypes[t] = unified
 		}
 	}
-}
-
-// paceTypes are the workout types that report a pace (Open Wearables'
-// WORKOUTS_WITH_PACE, open-wearables.md §2.7).
-var paceTypes = map[string]bool{
-	"running": true, "trail_running": true, "treadmill": true, "walking": true, "hiking": true,
-	"mountaineering": true, "trail_hiking": true, "walking_fitness": true, "casual_walking": true,
-	"cycling": true, "mountain_biking": true, "indoor_cycling": true, "cyclocross": true, "e_biking": true,
-	"swimming": true, "pool_swimming": true, "open_water_swimming": true, "rowing": true, "kayaking": true,
-	"canoeing": true, "paddling": true, "stand_up_paddleboarding": true, "cross_country_skiing": true,
-	"backcountry_skiing": true, "skating": true, "inline_skating": true, "ice_skating": true, "triathlon": true,
 }
 
 // WorkoutType maps an SDK workout type to a unified workout type.
@@ -222,7 +212,7 @@ func (n *normalizer) workout(w *Workout) (schemas.Workout, bool) {
 	for _, v := range w.Values {
 		st, known := statistics[v.Type]
 		if !known {
-			n.out.Skip("unknown workout statistic " + truncate(v.Type, 120))
+			n.out.Skip("unknown workout statistic " + ingest.Truncate(v.Type, 120))
 			continue
 		}
 		if !v.Value.Valid {
@@ -233,7 +223,7 @@ func (n *normalizer) workout(w *Workout) (schemas.Workout, bool) {
 		}
 		x := v.Value.Float
 		if st.convert != nil {
-			x = tidy(st.convert(x, v.Unit))
+			x = ingest.Tidy(st.convert(x, v.Unit))
 		}
 		vals[v.Type] = x
 		if m, ok := statisticMetrics[v.Type]; ok {
@@ -285,7 +275,7 @@ func (n *normalizer) workout(w *Workout) (schemas.Workout, bool) {
 	if out.CaloriesKcal == nil {
 		out.CaloriesKcal = get("totalEnergyBurned")
 	}
-	if paceTypes[unified] {
+	if schemas.ReportsPace(unified) {
 		out.AvgPaceSecPerKm = pace(out)
 	}
 	out.Laps = n.workoutDetail(w, src, start, end, zone)
@@ -305,7 +295,7 @@ func sumOf(vals map[string]float64, names ...string) *float64 {
 	if !found {
 		return nil
 	}
-	sum = tidy(sum)
+	sum = ingest.Tidy(sum)
 	return &sum
 }
 
@@ -321,6 +311,6 @@ func pace(w schemas.Workout) *float64 {
 	default:
 		return nil
 	}
-	p = tidy(p)
+	p = ingest.Tidy(p)
 	return &p
 }

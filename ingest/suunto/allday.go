@@ -15,7 +15,11 @@ package suunto
 // Recovery entries (Balance 0–1, StressState 1–4) are health scores, for
 // which there is no canonical record yet: each is counted as skipped.
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/wearstream/wearstream/ingest"
+)
 
 // The kinds of 24/7 entry.
 const (
@@ -40,8 +44,8 @@ type activityEntry struct {
 }
 
 var (
-	activityFields = setOf("HR", "StepCount", "EnergyConsumption", "SpO2", "HRV")
-	recoveryFields = setOf("Balance", "StressState")
+	activityFields = ingest.SetOf("HR", "StepCount", "EnergyConsumption", "SpO2", "HRV")
+	recoveryFields = ingest.SetOf("Balance", "StressState")
 )
 
 // joulesPerKcal converts Suunto's energy to kcal.
@@ -52,7 +56,7 @@ func (n *normalizer) sample247(raw []byte, typ string) {
 	var e entry247
 	ok := json.Unmarshal(raw, &e) == nil
 	if ok {
-		e.keys, ok = objectKeys(e.EntryData)
+		e.keys, ok = ingest.ObjectKeys(e.EntryData)
 	}
 	if !ok {
 		n.out.Skip("invalid 24/7 sample")
@@ -74,7 +78,7 @@ func (n *normalizer) sample247(raw []byte, typ string) {
 	case kindSleep:
 		n.sleep(&e)
 	case kindRecovery:
-		n.countUnknown(kind, e.keys, recoveryFields)
+		n.out.SkipUnknown(kind, e.keys, recoveryFields)
 		n.out.Skip("24/7 recovery sample (no canonical health score record)")
 	default:
 		n.activity(&e)
@@ -92,23 +96,23 @@ func (n *normalizer) activity(e *entry247) {
 		n.out.Skip("invalid 24/7 sample")
 		return
 	}
-	n.countUnknown(kindActivity, e.keys, activityFields)
+	n.out.SkipUnknown(kindActivity, e.keys, activityFields)
 	add := func(field, series string, x number, zeroIsNone bool, convert func(float64) (float64, bool)) {
 		switch {
-		case !x.set && !x.bad:
+		case !x.Set && !x.Bad:
 			return
-		case x.bad || x.v < 0:
+		case x.Bad || x.Value < 0:
 			n.out.Skip("invalid 24/7 activity " + field)
 			return
-		case zeroIsNone && x.v == 0:
+		case zeroIsNone && x.Value == 0:
 			n.out.Skip("no value: 24/7 activity " + field + " 0")
 			return
 		}
-		v, ok := x.v, true
+		v, ok := x.Value, true
 		if convert != nil {
 			v, ok = convert(v)
 		}
-		if !ok || !finite(v) {
+		if !ok || !ingest.Finite(v) {
 			n.out.Skip("invalid 24/7 activity " + field)
 			return
 		}

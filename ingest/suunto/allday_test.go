@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -95,7 +96,7 @@ func TestSleepFixture(t *testing.T) {
 	if night.SleepDurationSeconds != 25290 || night.InBedSeconds != 25560 || night.DurationSeconds != 25560 || night.IsNap {
 		t.Errorf("night %+v", night)
 	}
-	wantFloat(t, "night efficiency", night.EfficiencyPercent, tidy(25290.0/25560*100))
+	wantFloat(t, "night efficiency", night.EfficiencyPercent, ingest.Tidy(25290.0/25560*100))
 	if night.ProviderRecordID != "1778976780" || night.Source.ID != "suunto:account" || night.Intervals != nil {
 		t.Errorf("night ids %q %q intervals %v", night.ProviderRecordID, night.Source.ID, night.Intervals)
 	}

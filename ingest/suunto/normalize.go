@@ -44,7 +44,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -79,10 +78,10 @@ const (
 )
 
 // webhookFields are the top-level fields of a webhook body.
-var webhookFields = setOf("type", "username", "workout", "gear", "samples")
+var webhookFields = ingest.SetOf("type", "username", "workout", "gear", "samples")
 
 // envelopeFields are the top-level fields of a Cloud API response.
-var envelopeFields = setOf("error", "payload", "metadata")
+var envelopeFields = ingest.SetOf("error", "payload", "metadata")
 
 // Normalize turns one Suunto webhook body or API response into canonical
 // records. It fails only when the body is not JSON, is none of Suunto's
@@ -94,7 +93,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		ctx:      ctx,
 		version:  ctx.ReceivedAt.UnixMilli(),
 		ingested: ctx.ReceivedAt.UTC(),
-		batches:  map[batchKey]int{},
+		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
 	}
 	var err error
 	switch {
@@ -117,9 +116,9 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.finishSamples()
-	n.out.Workouts = dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
-	n.out.Sleep = dedupe(&n.out, n.out.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
+	n.samples.Finish(&n.out)
+	n.out.Workouts = ingest.Dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
+	n.out.Sleep = ingest.Dedupe(&n.out, n.out.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
 	return n.out, nil
 }
 
@@ -129,14 +128,7 @@ type normalizer struct {
 	version  int64
 	ingested time.Time
 	out      ingest.Records
-
-	batches map[batchKey]int // index into out.Samples
-	flags   []*bool          // per batch: false for sum series, else nil
-}
-
-type batchKey struct {
-	source string
-	series string
+	samples  *ingest.SampleBatches
 }
 
 func (n *normalizer) object(body []byte) error {
@@ -161,7 +153,7 @@ func (n *normalizer) webhook(keys map[string]json.RawMessage) error {
 	if err := json.Unmarshal(keys["type"], &typ); err != nil {
 		return fmt.Errorf("cannot decode suunto webhook type: %w", err)
 	}
-	n.countUnknown("webhook", keys, webhookFields)
+	n.out.SkipUnknown("webhook", keys, webhookFields)
 	typ = strings.ToUpper(strings.TrimSpace(typ))
 	switch typ {
 	case typeWorkoutCreated:
@@ -189,16 +181,16 @@ func (n *normalizer) webhook(keys map[string]json.RawMessage) error {
 	case typeRouteCreated:
 		n.out.Skip("webhook ROUTE_CREATED (no data kept)")
 	default:
-		n.out.Skip("unknown webhook type " + truncate(typ, 60))
+		n.out.Skip("unknown webhook type " + ingest.Truncate(typ, 60))
 	}
 	return nil
 }
 
 func (n *normalizer) envelope(keys map[string]json.RawMessage) error {
 	if raw := bytes.TrimSpace(keys["error"]); len(raw) > 0 && string(raw) != "null" {
-		return fmt.Errorf("suunto api error: %s", truncate(string(raw), 200))
+		return fmt.Errorf("suunto api error: %s", ingest.Truncate(string(raw), 200))
 	}
-	n.countUnknown("response", keys, envelopeFields)
+	n.out.SkipUnknown("response", keys, envelopeFields)
 	payload := bytes.TrimSpace(keys["payload"])
 	switch {
 	case len(payload) == 0 || string(payload) == "null":
@@ -220,7 +212,7 @@ func (n *normalizer) envelope(keys map[string]json.RawMessage) error {
 func (n *normalizer) list(items []json.RawMessage, typ string) error {
 	known := 0
 	for _, raw := range items {
-		keys, ok := objectKeys(raw)
+		keys, ok := ingest.ObjectKeys(raw)
 		switch {
 		case !ok:
 			n.out.Skip("unknown suunto list item")
@@ -240,109 +232,9 @@ func (n *normalizer) list(items []json.RawMessage, typ string) error {
 	return nil
 }
 
-// objectKeys decodes a JSON object's top level; ok is false for anything
-// that is not an object.
-func objectKeys(raw []byte) (map[string]json.RawMessage, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, false
-	}
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(raw, &keys) != nil {
-		return nil, false
-	}
-	return keys, true
-}
-
-// countUnknown counts the keys of an item that are not among known.
-func (n *normalizer) countUnknown(kind string, keys map[string]json.RawMessage, known map[string]bool) {
-	for k := range keys {
-		if !known[k] {
-			n.out.Skip("unknown " + kind + " field " + truncate(k, 60))
-		}
-	}
-}
-
-// setOf builds a set of field names.
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, name := range names {
-		m[name] = true
-	}
-	return m
-}
-
 // addSample adds one sample to the batch of its source and series type.
 // Samples of sum series are marked IsDailyTotal false: Suunto's 24/7
 // values are per interval, never whole-day totals.
 func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32) {
-	k := batchKey{source: src.ID, series: series}
-	i, ok := n.batches[k]
-	if !ok {
-		st, known := schemas.LookupSeriesType(series)
-		if !known {
-			panic("suunto: series type " + series + " is not in the catalog")
-		}
-		i = len(n.out.Samples)
-		n.batches[k] = i
-		n.out.Samples = append(n.out.Samples, schemas.SampleBatch{
-			Tenant:     n.ctx.Tenant,
-			UserID:     n.ctx.UserID,
-			Source:     src,
-			SeriesType: series,
-			Unit:       st.Unit,
-			Version:    n.version,
-			RawEventID: n.ctx.RawEventID,
-			IngestedAt: n.ingested,
-		})
-		var flag *bool
-		if st.Aggregation == schemas.AggSum {
-			flag = new(bool)
-		}
-		n.flags = append(n.flags, flag)
-	}
-	b := &n.out.Samples[i]
-	b.Samples = append(b.Samples, schemas.Sample{Time: ts, Value: tidy(v), ZoneOffset: zone, IsDailyTotal: n.flags[i]})
-}
-
-// finishSamples orders each batch by time and keeps the last of samples
-// that share a timestamp (a sample's identity is user, source, series type
-// and time), then gives each batch its id.
-func (n *normalizer) finishSamples() {
-	for i := range n.out.Samples {
-		b := &n.out.Samples[i]
-		slices.SortStableFunc(b.Samples, func(x, y schemas.Sample) int { return x.Time.Compare(y.Time) })
-		kept := b.Samples[:0]
-		for _, s := range b.Samples {
-			if k := len(kept); k > 0 && kept[k-1].Time.Equal(s.Time) {
-				n.out.Skip("duplicate sample")
-				kept[k-1] = s
-				continue
-			}
-			kept = append(kept, s)
-		}
-		b.Samples = kept
-		b.ID = schemas.NameID(n.ctx.Tenant, n.ctx.UserID, provider, "samples", b.Source.ID, b.SeriesType, n.ctx.RawEventID)
-	}
-}
-
-// dedupe keeps the last of the records that share an id (a list that
-// holds one record twice), in the order of their first appearance.
-func dedupe[T any](out *ingest.Records, recs []T, id func(*T) string, reason string) []T {
-	if len(recs) < 2 {
-		return recs
-	}
-	at := make(map[string]int, len(recs))
-	kept := recs[:0]
-	for i := range recs {
-		k := id(&recs[i])
-		if j, seen := at[k]; seen {
-			out.Skip(reason)
-			kept[j] = recs[i]
-			continue
-		}
-		at[k] = len(kept)
-		kept = append(kept, recs[i])
-	}
-	return kept
+	n.samples.Add(src, series, ts, ingest.Tidy(v), zone, false)
 }

@@ -1,21 +1,15 @@
 package suunto
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var fixtures = []string{
 	"suunto_webhook.json",
@@ -35,15 +29,6 @@ func testContext() ingest.Context {
 	}
 }
 
-func readFixture(t testing.TB, name string) []byte {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body
-}
-
 func normalize(t *testing.T, body string) ingest.Records {
 	t.Helper()
 	recs, err := Normalize(testContext(), []byte(body))
@@ -55,7 +40,7 @@ func normalize(t *testing.T, body string) ingest.Records {
 
 func normalizeFixture(t *testing.T, name string) ingest.Records {
 	t.Helper()
-	return normalize(t, string(readFixture(t, name)))
+	return normalize(t, string(ingesttest.ReadFixture(t, name)))
 }
 
 func findBatch(t *testing.T, recs ingest.Records, series string) schemas.SampleBatch {
@@ -91,36 +76,10 @@ func utc(s string) time.Time {
 	return t.UTC()
 }
 
-// golden is what a golden file holds: the records this package makes.
-type golden struct {
-	Samples  []schemas.SampleBatch
-	Workouts []schemas.Workout
-	Sleep    []schemas.Sleep
-	Skipped  map[string]int
-}
-
 func TestGolden(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
-			recs := normalizeFixture(t, name)
-			got, err := json.MarshalIndent(golden{recs.Samples, recs.Workouts, recs.Sleep, recs.Skipped}, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("testdata", strings.TrimSuffix(name, ".json")+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to write it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; run go test -update and review the diff\n%s", path, got)
-			}
+			ingesttest.GoldenRecords(t, name, normalizeFixture(t, name))
 		})
 	}
 }
@@ -213,47 +172,9 @@ func TestRegistered(t *testing.T) {
 }
 
 func TestDeterministicIDs(t *testing.T) {
-	for _, name := range fixtures {
-		body := readFixture(t, name)
-		ctx := testContext()
-		a, err := Normalize(ctx, body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := Normalize(ctx, body)
-		if ids(a) != ids(b) {
-			t.Errorf("%s: normalising twice gave different ids", name)
-		}
-		other := ctx
-		other.Tenant = "tenant-2"
-		c, _ := Normalize(other, body)
-		seen := map[string]bool{}
-		for _, id := range strings.Fields(ids(a)) {
-			seen[id] = true
-		}
-		for _, id := range strings.Fields(ids(c)) {
-			if seen[id] {
-				t.Errorf("%s: id %s shared by two tenants", name, id)
-			}
-		}
-		if len(seen) != a.Len() {
-			t.Errorf("%s: %d distinct ids for %d records", name, len(seen), a.Len())
-		}
-	}
-}
-
-func ids(r ingest.Records) string {
-	var sb strings.Builder
-	for _, b := range r.Samples {
-		fmt.Fprintln(&sb, b.ID)
-	}
-	for _, w := range r.Workouts {
-		fmt.Fprintln(&sb, w.ID)
-	}
-	for _, s := range r.Sleep {
-		fmt.Fprintln(&sb, s.ID)
-	}
-	return sb.String()
+	other := testContext()
+	other.Tenant = "tenant-2"
+	ingesttest.CheckStableIDs(t, Normalize, testContext(), other, fixtures...)
 }
 
 func TestWorkoutIDSurvivesRefetch(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -40,7 +41,7 @@ type sleepEntry struct {
 	SleepID            text   `json:"SleepId"`
 }
 
-var sleepFields = setOf("BedtimeStart", "BedtimeEnd", "Duration", "DeepSleepDuration", "LightSleepDuration",
+var sleepFields = ingest.SetOf("BedtimeStart", "BedtimeEnd", "Duration", "DeepSleepDuration", "LightSleepDuration",
 	"REMSleepDuration", "HRAvg", "HRMin", "AvgHRV", "MaxSpo2", "SleepQualityScore", "IsNap", "SleepId")
 
 const (
@@ -66,11 +67,11 @@ func (n *normalizer) sleep(e *entry247) {
 		return
 	}
 	seconds := func(field string, x number) (float64, bool) {
-		if x.bad || (x.set && (x.v < 0 || x.v > maxSleep.Seconds())) {
+		if x.Bad || (x.Set && (x.Value < 0 || x.Value > maxSleep.Seconds())) {
 			n.out.Skip("invalid 24/7 sleep " + field)
 			return 0, false
 		}
-		return x.v, x.set
+		return x.Value, x.Set
 	}
 	duration, hasDuration := seconds("Duration", s.Duration)
 	end, _, ok := parseTime(string(s.BedtimeEnd))
@@ -81,7 +82,7 @@ func (n *normalizer) sleep(e *entry247) {
 		n.out.Skip("invalid 24/7 sleep")
 		return
 	}
-	n.countUnknown(kindSleep, e.keys, sleepFields)
+	n.out.SkipUnknown(kindSleep, e.keys, sleepFields)
 	span := end.Sub(start).Seconds()
 	if !hasDuration {
 		duration = span
@@ -95,14 +96,14 @@ func (n *normalizer) sleep(e *entry247) {
 	if hasDeep || hasLight || hasREM {
 		asleep = deep + light + rem
 		stages = &schemas.SleepStages{
-			AwakeMinutes: tidy(max(0, duration-asleep) / 60),
-			LightMinutes: tidy(light / 60),
-			DeepMinutes:  tidy(deep / 60),
-			RemMinutes:   tidy(rem / 60),
+			AwakeMinutes: ingest.Tidy(max(0, duration-asleep) / 60),
+			LightMinutes: ingest.Tidy(light / 60),
+			DeepMinutes:  ingest.Tidy(deep / 60),
+			RemMinutes:   ingest.Tidy(rem / 60),
 		}
 	}
 	asleep = min(asleep, span)
-	eff := tidy(asleep / span * 100)
+	eff := ingest.Tidy(asleep / span * 100)
 
 	localStart := start.Add(time.Duration(zone) * time.Minute)
 	isNap := end.Sub(start) < napMaxDuration && localStart.Hour() >= napFromHour && localStart.Hour() < napToHour
@@ -123,7 +124,7 @@ func (n *normalizer) sleep(e *entry247) {
 		EndTime:              end,
 		ZoneOffset:           zone,
 		DurationSeconds:      span,
-		SleepDurationSeconds: tidy(asleep),
+		SleepDurationSeconds: ingest.Tidy(asleep),
 		InBedSeconds:         span,
 		EfficiencyPercent:    &eff,
 		Stages:               stages,
@@ -135,13 +136,13 @@ func (n *normalizer) sleep(e *entry247) {
 
 	night := func(field, series string, x number) {
 		switch {
-		case !x.set && !x.bad:
-		case x.bad || x.v < 0:
+		case !x.Set && !x.Bad:
+		case x.Bad || x.Value < 0:
 			n.out.Skip("invalid 24/7 sleep " + field)
-		case x.v == 0:
+		case x.Value == 0:
 			n.out.Skip("no value: 24/7 sleep " + field + " 0")
 		default:
-			n.addSample(dailySource, series, end, x.v, zone)
+			n.addSample(dailySource, series, end, x.Value, zone)
 		}
 	}
 	night("HRMin", "resting_heart_rate", s.HRMin)

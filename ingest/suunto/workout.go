@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -60,7 +61,7 @@ type gear struct {
 
 // workoutFields are the workout fields Suunto sends; the ones not read
 // above are known and deliberately not kept.
-var workoutFields = setOf("workoutKey", "workoutId", "activityId", "startTime", "stopTime", "totalTime",
+var workoutFields = ingest.SetOf("workoutKey", "workoutId", "activityId", "startTime", "stopTime", "totalTime",
 	"timeOffsetInMinutes", "energyConsumption", "stepCount", "totalAscent", "totalDescent", "totalDistance",
 	"avgSpeed", "maxSpeed", "avgSpeedInKmH", "avgPace", "hrdata", "cadence", "gear", "startPosition",
 	"stopPosition", "centerPosition", "estimatedFloorsClimbed", "recoveryTime", "cumulativeRecoveryTime",
@@ -83,37 +84,37 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return fmt.Errorf("cannot decode suunto workout: %w", err)
 	}
-	keys, _ := objectKeys(raw)
-	start, ok := fromMillis(w.StartTime.v)
-	if !w.StartTime.set || !ok {
-		return fmt.Errorf("cannot normalise suunto workout %q: startTime is not epoch milliseconds", truncate(string(w.WorkoutKey), 60))
+	keys, _ := ingest.ObjectKeys(raw)
+	start, ok := fromMillis(w.StartTime.Value)
+	if !w.StartTime.Set || !ok {
+		return fmt.Errorf("cannot normalise suunto workout %q: startTime is not epoch milliseconds", ingest.Truncate(string(w.WorkoutKey), 60))
 	}
 	var end time.Time
 	dur := -1.0
-	if t := w.TotalTime; t.set && t.v >= 0 && t.v <= 31*86400 {
-		dur = tidy(t.v)
-		end = start.Add(time.Duration(t.v * float64(time.Second)))
-	} else if t.set || t.bad {
+	if t := w.TotalTime; t.Set && t.Value >= 0 && t.Value <= 31*86400 {
+		dur = ingest.Tidy(t.Value)
+		end = start.Add(time.Duration(t.Value * float64(time.Second)))
+	} else if t.Set || t.Bad {
 		n.out.Skip("invalid workout field totalTime")
 	}
-	if stop, ok := fromMillis(w.StopTime.v); w.StopTime.set && ok && !stop.Before(start) && stop.Sub(start) <= 31*24*time.Hour {
+	if stop, ok := fromMillis(w.StopTime.Value); w.StopTime.Set && ok && !stop.Before(start) && stop.Sub(start) <= 31*24*time.Hour {
 		end = stop
 		if dur < 0 {
 			dur = stop.Sub(start).Seconds()
 		}
-	} else if w.StopTime.set || w.StopTime.bad {
+	} else if w.StopTime.Set || w.StopTime.Bad {
 		n.out.Skip("invalid workout field stopTime")
 	}
 	if dur < 0 {
-		return fmt.Errorf("cannot normalise suunto workout %q: neither totalTime nor stopTime gives its end", truncate(string(w.WorkoutKey), 60))
+		return fmt.Errorf("cannot normalise suunto workout %q: neither totalTime nor stopTime gives its end", ingest.Truncate(string(w.WorkoutKey), 60))
 	}
-	n.countUnknown("workout", keys, workoutFields)
+	n.out.SkipUnknown("workout", keys, workoutFields)
 
 	var zone int32
 	switch off := w.TimeOffsetInMinutes; {
-	case off.set && off.v == float64(int32(off.v)) && off.v >= -maxOffset && off.v <= maxOffset:
-		zone = int32(off.v)
-	case off.set || off.bad:
+	case off.Set && off.Value == float64(int32(off.Value)) && off.Value >= -ingest.MaxZoneOffset && off.Value <= ingest.MaxZoneOffset:
+		zone = int32(off.Value)
+	case off.Set || off.Bad:
 		n.out.Skip("invalid workout field timeOffsetInMinutes")
 	}
 
@@ -124,9 +125,9 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 	src := gearSource(g)
 	unified := "other"
 	switch a := w.ActivityID; {
-	case a.set:
-		unified = WorkoutType(a.v)
-	case a.bad:
+	case a.Set:
+		unified = WorkoutType(a.Value)
+	case a.Bad:
 		n.out.Skip("invalid workout field activityId")
 	}
 	key := string(w.WorkoutKey)
@@ -162,7 +163,7 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 	if out.MaxHeartRateBPM == nil {
 		out.MaxHeartRateBPM = n.stat("hrdata.workoutMaxHR", w.HRData.WorkoutMaxHR, true)
 	}
-	if paceTypes[unified] {
+	if schemas.ReportsPace(unified) {
 		var p float64
 		switch {
 		case out.AvgSpeedMPS != nil && *out.AvgSpeedMPS > 0:
@@ -171,7 +172,7 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 			p = dur / (*out.DistanceMeters / 1000)
 		}
 		if p > 0 {
-			p = tidy(p)
+			p = ingest.Tidy(p)
 			out.AvgPaceSecPerKm = &p
 		}
 	}
@@ -184,16 +185,16 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 // them.
 func (n *normalizer) stat(field string, x number, zeroIsNone bool) *float64 {
 	switch {
-	case x.bad || (x.set && x.v < 0):
+	case x.Bad || (x.Set && x.Value < 0):
 		n.out.Skip("invalid workout field " + field)
 		return nil
-	case !x.set:
+	case !x.Set:
 		return nil
-	case zeroIsNone && x.v == 0:
+	case zeroIsNone && x.Value == 0:
 		n.out.Skip("no value: workout " + field + " 0")
 		return nil
 	}
-	v := tidy(x.v)
+	v := ingest.Tidy(x.Value)
 	return &v
 }
 
@@ -216,11 +217,3 @@ func gearSource(g *gear) schemas.Source {
 	}
 	return src
 }
-
-// paceTypes are the workout types that report a pace (Open Wearables'
-// WORKOUTS_WITH_PACE, open-wearables.md §2.7).
-var paceTypes = setOf("running", "trail_running", "treadmill", "walking", "hiking", "mountaineering",
-	"trail_hiking", "walking_fitness", "casual_walking", "cycling", "mountain_biking", "indoor_cycling",
-	"cyclocross", "e_biking", "swimming", "pool_swimming", "open_water_swimming", "rowing", "kayaking",
-	"canoeing", "paddling", "stand_up_paddleboarding", "cross_country_skiing", "backcountry_skiing",
-	"skating", "inline_skating", "ice_skating", "triathlon")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -37,7 +38,7 @@ func TestWebhookWorkoutFixture(t *testing.T) {
 	wantFloat(t, "max heart rate", w.MaxHeartRateBPM, 175)
 	wantFloat(t, "avg speed", w.AvgSpeedMPS, 2.78)
 	wantFloat(t, "max speed", w.MaxSpeedMPS, 6)
-	wantFloat(t, "pace", w.AvgPaceSecPerKm, tidy(1000/2.78))
+	wantFloat(t, "pace", w.AvgPaceSecPerKm, ingest.Tidy(1000/2.78))
 	want := schemas.Source{Provider: "suunto", ID: "suunto:account", Device: "Suunto Vertical", DeviceType: "watch"}
 	if w.Source != want {
 		t.Errorf("source %+v, want %+v", w.Source, want)
@@ -72,7 +73,7 @@ func TestWorkoutDetailsFixture(t *testing.T) {
 	wantFloat(t, "distance", w.DistanceMeters, 53)
 	wantFloat(t, "ascent", w.ElevationGainMeters, 2.4)
 	wantFloat(t, "avg speed", w.AvgSpeedMPS, 4.36)
-	wantFloat(t, "pace", w.AvgPaceSecPerKm, tidy(1000/4.36)) // Suunto's avgPace 3.82 min/km
+	wantFloat(t, "pace", w.AvgPaceSecPerKm, ingest.Tidy(1000/4.36)) // Suunto's avgPace 3.82 min/km
 	if w.CaloriesKcal != nil || w.Steps != nil {
 		t.Errorf("zero energy and step count became values: %v %v", w.CaloriesKcal, w.Steps)
 	}

@@ -117,6 +117,11 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	}
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateEndpointHealth), Partitions: 1, Compacted: true})
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateSyncRuns), Partitions: 1, Compacted: true})
+	// Provider connections, and the ingest workers' jobs, keyed by user.
+	specs = append(specs,
+		kafka.TopicSpec{Name: t.State(schemas.StateConnections), Partitions: 1, Compacted: true},
+		kafka.TopicSpec{Name: t.IngestJobs(), Partitions: partitions},
+	)
 	for _, s := range []string{schemas.StateTenants, schemas.StateAPIKeys, schemas.StateUsers, schemas.StateEndpoints} {
 		specs = append(specs, kafka.TopicSpec{Name: t.State(s), Partitions: 1, Compacted: true})
 	}

@@ -54,6 +54,18 @@ type Config struct {
 
 	LogLevel  string
 	LogFormat string
+
+	// PublicURL is where providers and browsers reach the gateway: OAuth
+	// callbacks are PublicURL + /api/v1/oauth/{provider}/callback.
+	PublicURL string
+	// PollInterval is how often a pull-capable connection is polled;
+	// BackfillDays how much history a new connection fetches.
+	PollInterval time.Duration
+	BackfillDays int
+
+	// Getenv reads the variables that providers declare for themselves
+	// (GARMIN_CLIENT_ID, ...), from the same environment as the rest.
+	Getenv func(string) string
 }
 
 // Var documents one environment variable.
@@ -94,6 +106,9 @@ var Vars = []Var{
 	{"WEARSTREAM_SDK_REFRESH_GRACE", "30s", "How long a just-rotated refresh token still answers with the same new pair, so concurrent refreshes from one app do not log the user out."},
 	{"WEARSTREAM_INVITATION_CODE_TTL", "168h", "How long an invitation code can be redeemed."},
 	{"WEARSTREAM_API_KEY", "", "`import` only: the API key the command sends to the gateway (or `--key`); empty falls back to WEARSTREAM_BOOTSTRAP_API_KEY."},
+	{"WEARSTREAM_PUBLIC_URL", "http://127.0.0.1:8000", "The gateway's public base URL: OAuth redirect URIs are this plus `/api/v1/oauth/{provider}/callback`, and provider webhooks go to this plus `/api/v1/providers/{provider}/webhooks`."},
+	{"WEARSTREAM_POLL_INTERVAL", "1h", "How often the ingest workers poll each connection of a provider with a REST API from its cursor."},
+	{"WEARSTREAM_BACKFILL_DAYS", "90", "Days of history fetched when a user connects a provider (capped by the provider: Garmin 30)."},
 	{"WEARSTREAM_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"WEARSTREAM_LOG_FORMAT", "text", "text or json."},
 }
@@ -136,6 +151,10 @@ func Parse(getenv func(string) string) (Config, error) {
 		InvitationCodeTTL:     p.duration("WEARSTREAM_INVITATION_CODE_TTL"),
 		LogLevel:              p.oneOf("WEARSTREAM_LOG_LEVEL", "debug", "info", "warn", "error"),
 		LogFormat:             p.oneOf("WEARSTREAM_LOG_FORMAT", "text", "json"),
+		PublicURL:             strings.TrimRight(p.str("WEARSTREAM_PUBLIC_URL"), "/"),
+		PollInterval:          p.duration("WEARSTREAM_POLL_INTERVAL"),
+		BackfillDays:          p.integer("WEARSTREAM_BACKFILL_DAYS", 0, 3650),
+		Getenv:                getenv,
 	}
 	if c.ClickHouseDatabase != "" && !validIdent(c.ClickHouseDatabase) {
 		p.fail("CLICKHOUSE_DATABASE", "must be letters, digits and underscores")

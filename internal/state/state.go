@@ -196,6 +196,15 @@ type Table[T any] struct {
 	mu       sync.RWMutex
 	rows     map[string]T
 	watchers []func(key string, v *T)
+	merge    func(old, next T) T
+}
+
+// SetMerge makes the table keep merge(old, next) when a record arrives for a
+// key it holds, instead of next. Every process applies records in log
+// order, so a merge rule such as "the first claim wins" gives all of them
+// the same answer, without locks. Call before Store.Start.
+func (t *Table[T]) SetMerge(merge func(old, next T) T) {
+	t.merge = merge
 }
 
 // NewTable registers a table on its topic; call before Store.Start.
@@ -224,6 +233,9 @@ func (t *Table[T]) apply(key string, value []byte) error {
 		return err
 	}
 	t.mu.Lock()
+	if old, ok := t.rows[key]; ok && t.merge != nil {
+		v = t.merge(old, v)
+	}
 	t.rows[key] = v
 	watchers := t.watchers
 	t.mu.Unlock()
@@ -299,10 +311,17 @@ type Tables struct {
 
 	// SyncRuns is the latest state of each sync run (imports), by run id.
 	SyncRuns *Table[schemas.SyncRun]
+
+	// Connections are users' provider connections, by
+	// schemas.ConnectionKey; ProviderUsers finds them by the provider's
+	// user id, which provider webhooks name.
+	Connections   *Table[schemas.Connection]
+	ProviderUsers *ProviderUsers
 }
 
 // NewTables registers the configuration tables on s.
 func NewTables(s *Store, t schemas.Topics) *Tables {
+	conns := NewTable[schemas.Connection](s, t.State(schemas.StateConnections))
 	return &Tables{
 		Tenants:        NewTable[schemas.Tenant](s, t.State(schemas.StateTenants)),
 		APIKeys:        NewTable[schemas.APIKey](s, t.State(schemas.StateAPIKeys)),
@@ -312,8 +331,19 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 
 		Applications:    NewTable[schemas.Application](s, t.State(schemas.StateApplications)),
 		RefreshTokens:   NewTable[schemas.RefreshToken](s, t.State(schemas.StateRefreshTokens)),
-		InvitationCodes: NewTable[schemas.InvitationCode](s, t.State(schemas.StateInvitationCodes)),
+		InvitationCodes: invitationCodes(s, t),
 
 		SyncRuns: NewTable[schemas.SyncRun](s, t.State(schemas.StateSyncRuns)),
+
+		Connections:   conns,
+		ProviderUsers: newProviderUsers(conns),
 	}
+}
+
+// invitationCodes is the invitation code table, where the first redemption
+// of a code wins.
+func invitationCodes(s *Store, t schemas.Topics) *Table[schemas.InvitationCode] {
+	codes := NewTable[schemas.InvitationCode](s, t.State(schemas.StateInvitationCodes))
+	codes.SetMerge(schemas.FirstRedemption)
+	return codes
 }

@@ -1,0 +1,215 @@
+package gateway
+
+// The OAuth connect flow. GET /api/v1/oauth/{provider}/authorize (API key)
+// answers the provider's authorisation URL and a state that carries the
+// flow, signed and expiring (ingest.StateSigner), with the PKCE verifier
+// encrypted in it for providers that need PKCE. The provider sends the user
+// back to GET /api/v1/oauth/{provider}/callback, which checks the state,
+// exchanges the code, reads the provider's account of the user (and
+// registers the user where the provider requires it), stores the tokens
+// encrypted in wearables.state.connections, produces connection.created,
+// queues the history backfill and redirects to the redirect_uri.
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/oauth2"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/jobs"
+	"github.com/wearstream/wearstream/internal/secrets"
+)
+
+// providerHTTP sends the gateway's own requests to providers: token
+// exchanges, account lookups and deregistrations.
+var providerHTTP = &http.Client{Timeout: 30 * time.Second}
+
+// providerView is a provider as GET /oauth/providers shows it.
+type providerView struct {
+	Name         string              `json:"name"`
+	DisplayName  string              `json:"display_name"`
+	HasCloudAPI  bool                `json:"has_cloud_api"`
+	IsConfigured bool                `json:"is_configured"`
+	LiveSyncMode string              `json:"live_sync_mode"`
+	Capabilities ingest.Capabilities `json:"capabilities"`
+}
+
+func (g *Gateway) viewProvider(p ingest.Provider) providerView {
+	v := providerView{Name: p.Name, DisplayName: p.DisplayName, HasCloudAPI: p.OAuth != nil, Capabilities: p.Capabilities}
+	v.Capabilities.ClientSDK = v.Capabilities.ClientSDK || p.SDK
+	if p.OAuth != nil {
+		v.IsConfigured = p.OAuth.Configured(jobs.Settings(g.env, p))
+	}
+	switch {
+	case p.Pulls():
+		v.LiveSyncMode = "pull"
+	case p.Webhook != nil:
+		v.LiveSyncMode = "webhook"
+	default:
+		v.LiveSyncMode = "none"
+	}
+	return v
+}
+
+// listProviders answers GET /oauth/providers?cloud_only=: every provider
+// with its capabilities and whether its credentials are configured.
+func (g *Gateway) listProviders(c *fiber.Ctx) error {
+	out := []providerView{}
+	for _, p := range ingest.All() {
+		if c.QueryBool("cloud_only") && p.OAuth == nil {
+			continue
+		}
+		if p.OAuth == nil && !p.SDK && p.Webhook == nil {
+			continue // file formats (fit) are not providers users connect
+		}
+		out = append(out, g.viewProvider(p))
+	}
+	return c.JSON(out)
+}
+
+// oauthProvider returns the path's provider when users can connect it.
+func (g *Gateway) oauthProvider(c *fiber.Ctx) (ingest.Provider, ingest.Settings, error) {
+	name := c.Params("provider")
+	p, ok := ingest.Lookup(name)
+	if !ok {
+		return p, ingest.Settings{}, notFound("provider " + name + " not found")
+	}
+	if p.OAuth == nil {
+		return p, ingest.Settings{}, badRequest("invalid_provider", "provider: "+name+" has no cloud account to connect")
+	}
+	s := jobs.Settings(g.env, p)
+	if !p.OAuth.Configured(s) {
+		return p, s, newError(http.StatusServiceUnavailable, "provider_not_configured", "provider: "+name+" is not configured on this deployment (set "+p.OAuth.Env+"_CLIENT_ID and "+p.OAuth.Env+"_CLIENT_SECRET)")
+	}
+	return p, s, nil
+}
+
+func (g *Gateway) stateSigner() (*ingest.StateSigner, error) {
+	key, err := secrets.ParseKey(g.env.Config.SecretKey)
+	if err != nil {
+		return nil, unavailable("OAuth is not available: the secret key is not configured")
+	}
+	return ingest.NewStateSigner(key)
+}
+
+// authorize answers GET /oauth/{provider}/authorize?user_id=&redirect_uri=.
+func (g *Gateway) authorize(c *fiber.Ctx) error {
+	p, s, err := g.oauthProvider(c)
+	if err != nil {
+		return err
+	}
+	if who(c).SDK {
+		return newError(http.StatusForbidden, "forbidden", "SDK access tokens cannot start a connection; use an API key")
+	}
+	userID := c.Query("user_id")
+	if userID == "" {
+		return badRequest("missing_user_id", "user_id: required")
+	}
+	u, ok := g.env.Tables.Users.Get(userID)
+	if !ok || u.Tenant != who(c).Tenant {
+		return notFound("user " + userID + " not found")
+	}
+	redirect := c.Query("redirect_uri")
+	if redirect != "" {
+		r, err := url.Parse(redirect)
+		if err != nil || (r.Scheme != "https" && r.Scheme != "http") || r.Host == "" {
+			return badRequest("invalid_redirect_uri", "redirect_uri: want an absolute http(s) URL")
+		}
+	}
+	signer, err := g.stateSigner()
+	if err != nil {
+		return err
+	}
+	st := ingest.State{Tenant: u.Tenant, UserID: u.ID, Provider: p.Name, RedirectURI: redirect, Expires: g.now().Add(ingest.StateTTL)}
+	var opts []oauth2.AuthCodeOption
+	if p.OAuth.PKCE {
+		st.Verifier = oauth2.GenerateVerifier()
+		opts = append(opts, oauth2.S256ChallengeOption(st.Verifier))
+	}
+	state := signer.Sign(st)
+	authURL := p.OAuth.Config(s, jobs.CallbackURL(g.env, p.Name)).AuthCodeURL(state, opts...)
+	return c.JSON(fiber.Map{"authorization_url": authURL, "state": state})
+}
+
+// oauthCallback answers GET /oauth/{provider}/callback?code=&state=&error=.
+func (g *Gateway) oauthCallback(c *fiber.Ctx) error {
+	p, s, err := g.oauthProvider(c)
+	if err != nil {
+		return err
+	}
+	signer, err := g.stateSigner()
+	if err != nil {
+		return err
+	}
+	st, err := signer.Verify(c.Query("state"), g.now())
+	if err != nil || st.Provider != p.Name {
+		return badRequest("invalid_state", "state: the authorisation expired or was not started here; start again at /api/v1/oauth/"+p.Name+"/authorize")
+	}
+	fail := func(code, message string) error {
+		if st.RedirectURI == "" {
+			return badRequest(code, message)
+		}
+		return c.Redirect(withQuery(st.RedirectURI, url.Values{"status": {"error"}, "provider": {p.Name}, "error": {code}, "message": {message}}), http.StatusSeeOther)
+	}
+	if e := c.Query("error"); e != "" {
+		return fail("authorization_denied", "the provider answered "+e+": "+c.Query("error_description"))
+	}
+	code := c.Query("code")
+	if code == "" {
+		return fail("missing_code", "code: required")
+	}
+	u, ok := g.env.Tables.Users.Get(st.UserID)
+	if !ok || u.Tenant != st.Tenant {
+		return fail("user_not_found", "the user was deleted during the authorisation")
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), oauth2.HTTPClient, providerHTTP), 60*time.Second)
+	defer cancel()
+	var opts []oauth2.AuthCodeOption
+	if st.Verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(st.Verifier))
+	}
+	tok, err := p.OAuth.Config(s, jobs.CallbackURL(g.env, p.Name)).Exchange(ctx, code, opts...)
+	if err != nil {
+		g.env.Logger.Warn("oauth code exchange failed", "provider", p.Name, "err", err)
+		return fail("exchange_failed", "the provider did not accept the authorisation code")
+	}
+	acct := ingest.Account{}
+	if p.OAuth.Identify != nil {
+		sess := &ingest.Session{Provider: p.Name, Settings: s, AccessToken: tok.AccessToken, UserID: u.ID, HTTP: providerHTTP, Header: p.OAuth.Header}
+		if acct, err = p.OAuth.Identify(ctx, sess, tok); err != nil {
+			g.env.Logger.Warn("provider account lookup failed", "provider", p.Name, "err", err)
+			return fail("account_lookup_failed", "the provider did not answer who the user is")
+		}
+	}
+	conn, err := jobs.Connect(ctx, g.env, u.Tenant, u.ID, p.Name, tok, acct, g.now())
+	if err != nil {
+		g.env.Logger.Warn("connection not saved", "provider", p.Name, "err", err)
+		return unavailable("the event store is unavailable; nothing was saved, authorise again later")
+	}
+	run, err := jobs.StartBackfill(ctx, g.env, p, conn, g.now())
+	if err != nil {
+		g.env.Logger.Warn("backfill not queued", "provider", p.Name, "user_id", u.ID, "err", err)
+	}
+	if st.RedirectURI == "" {
+		return c.JSON(fiber.Map{"status": "success", "provider": p.Name, "user_id": u.ID, "connection_id": conn.ID, "backfill_run_id": run})
+	}
+	return c.Redirect(withQuery(st.RedirectURI, url.Values{"status": {"success"}, "provider": {p.Name}, "user_id": {u.ID}}), http.StatusSeeOther)
+}
+
+// withQuery adds q to the query of target.
+func withQuery(target string, q url.Values) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	merged := u.Query()
+	for k, v := range q {
+		merged[k] = v
+	}
+	u.RawQuery = merged.Encode()
+	return u.String()
+}

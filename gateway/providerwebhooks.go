@@ -1,0 +1,124 @@
+package gateway
+
+// Incoming provider webhooks at /api/v1/providers/{provider}/webhooks. The
+// gateway only checks and enqueues: it verifies the request as the provider
+// specifies (401 when the check fails), reads the body into items per
+// provider user, and for every connection of that provider user keeps
+// pushed data as raw events (kind webhook) and queues the rest (fetches of
+// named URLs, revocations, permission changes) for the ingest workers. It
+// answers 200 once Kafka has everything, and 200 as well for users it does
+// not know, so that providers do not retry them.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/jobs"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+func (g *Gateway) webhookProvider(c *fiber.Ctx) (ingest.Provider, error) {
+	name := c.Params("provider")
+	p, ok := ingest.Lookup(name)
+	if !ok {
+		return p, notFound("provider " + name + " not found")
+	}
+	if p.Webhook == nil {
+		return p, newError(http.StatusNotImplemented, "not_implemented", "provider "+name+" sends no webhooks")
+	}
+	return p, nil
+}
+
+// providerChallenge answers GET /providers/{provider}/webhooks, the
+// subscription handshake of providers that have one.
+func (g *Gateway) providerChallenge(c *fiber.Ctx) error {
+	p, err := g.webhookProvider(c)
+	if err != nil {
+		return err
+	}
+	if p.Webhook.Challenge == nil {
+		return newError(http.StatusNotImplemented, "not_implemented", "provider "+p.Name+" has no webhook handshake")
+	}
+	q := map[string][]string{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) { q[string(k)] = append(q[string(k)], string(v)) })
+	status, body, err := p.Webhook.Challenge(jobs.Settings(g.env, p), q)
+	if err != nil {
+		return newError(http.StatusUnauthorized, "unauthorized", "webhook handshake refused")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(status).Send(body)
+}
+
+// providerWebhook answers POST /providers/{provider}/webhooks.
+func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
+	p, err := g.webhookProvider(c)
+	if err != nil {
+		return err
+	}
+	body := c.Body()
+	if p.Webhook.Unverified != nil && p.Webhook.Unverified(body) {
+		return c.JSON(fiber.Map{"status": "ok"})
+	}
+	h := http.Header{}
+	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	if err := p.Webhook.Verify(jobs.Settings(g.env, p), h, body); err != nil {
+		if !errors.Is(err, ingest.ErrUnverified) {
+			g.env.Logger.Warn("webhook check failed", "provider", p.Name, "err", err)
+		}
+		return newError(http.StatusUnauthorized, "unauthorized", "the webhook could not be verified")
+	}
+	items, err := p.Webhook.Parse(body)
+	if err != nil {
+		return badRequest("invalid_body", err.Error())
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), g.produceTimeout)
+	defer cancel()
+	accepted, unknown := 0, 0
+	for _, it := range items {
+		keys := g.env.Tables.ProviderUsers.Keys(p.Name, it.ProviderUserID)
+		found := false
+		for _, key := range keys {
+			conn, ok := g.env.Tables.Connections.Get(key)
+			if !ok || conn.Status != schemas.ConnectionActive {
+				continue
+			}
+			found = true
+			if err := g.enqueueItem(ctx, conn, it); err != nil {
+				g.env.Logger.Warn("webhook item not accepted by kafka", "provider", p.Name, "err", err)
+				return unavailable("the event store is unavailable; nothing was accepted, retry later")
+			}
+			accepted++
+		}
+		if !found {
+			unknown++
+		}
+	}
+	if unknown > 0 {
+		g.env.Logger.Info("webhook items for unknown provider users", "provider", p.Name, "items", unknown)
+	}
+	return c.JSON(fiber.Map{"status": "accepted", "accepted": accepted, "unknown_users": unknown})
+}
+
+// enqueueItem keeps one webhook item for one connection.
+func (g *Gateway) enqueueItem(ctx context.Context, conn schemas.Connection, it ingest.Item) error {
+	if it.Body != nil {
+		ct := it.ContentType
+		if ct == "" {
+			ct = fiber.MIMEApplicationJSON
+		}
+		if err := jobs.ProduceRaw(ctx, g.env, conn, schemas.KindWebhook, ct, it.Body); err != nil {
+			return err
+		}
+	}
+	if it.Job == "" {
+		return nil
+	}
+	return jobs.Enqueue(ctx, g.env, schemas.IngestJob{
+		Tenant: conn.Tenant, UserID: conn.UserID, Provider: conn.Provider, Kind: it.Job,
+		URL: it.URL, DataType: it.DataType, ProviderUserID: it.ProviderUserID, Permissions: it.Permissions,
+	})
+}

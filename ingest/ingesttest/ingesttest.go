@@ -1,0 +1,183 @@
+// Package ingesttest holds what the tests of the provider normalisers
+// share: fixtures in testdata/, golden files (rewritten with go test
+// -update), fuzz seeds and the checks every normaliser's output passes.
+package ingesttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// ReadFixture returns the contents of testdata/name.
+func ReadFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+// SeedFixtures adds each fixture in testdata/ to the seed corpus of f.
+func SeedFixtures(f *testing.F, names ...string) {
+	f.Helper()
+	for _, name := range names {
+		f.Add(ReadFixture(f, name))
+	}
+}
+
+// Golden compares v, as indented JSON, with the golden file testdata/name,
+// which go test -update rewrites.
+func Golden(t testing.TB, name string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s; run go test -update and review the diff\n%s", path, got)
+	}
+}
+
+// goldenRecords is what a provider's golden file holds: the records of a
+// body, without the fields that only some normalisers fill, so that adding
+// one does not change the golden files of the others.
+type goldenRecords struct {
+	Samples  []schemas.SampleBatch
+	Workouts []schemas.Workout
+	Sleep    []schemas.Sleep
+	Skipped  map[string]int
+}
+
+// GoldenRecords compares the records normalised from testdata/fixture
+// with testdata/<fixture without .json>.golden.json.
+func GoldenRecords(t testing.TB, fixture string, recs ingest.Records) {
+	t.Helper()
+	Golden(t, strings.TrimSuffix(fixture, ".json")+".golden.json",
+		goldenRecords{recs.Samples, recs.Workouts, recs.Sleep, recs.Skipped})
+}
+
+// IDs lists the ids of the records, one a line: batches, workouts, sleep.
+func IDs(r ingest.Records) string {
+	var sb strings.Builder
+	for _, b := range r.Samples {
+		fmt.Fprintln(&sb, b.ID)
+	}
+	for _, w := range r.Workouts {
+		fmt.Fprintln(&sb, w.ID)
+	}
+	for _, s := range r.Sleep {
+		fmt.Fprintln(&sb, s.ID)
+	}
+	return sb.String()
+}
+
+// CheckStableIDs normalises each fixture twice with ctx and once with
+// other, a context of another user or tenant: the two runs must give the
+// same ids, one per record, and none of them may be other's.
+func CheckStableIDs(t *testing.T, normalize ingest.Normalizer, ctx, other ingest.Context, fixtures ...string) {
+	t.Helper()
+	for _, name := range fixtures {
+		body := ReadFixture(t, name)
+		a, err := normalize(ctx, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := normalize(ctx, body)
+		if IDs(a) != IDs(b) {
+			t.Errorf("%s: normalising twice gave different ids", name)
+		}
+		c, _ := normalize(other, body)
+		seen := map[string]bool{}
+		for _, id := range strings.Fields(IDs(a)) {
+			seen[id] = true
+		}
+		for _, id := range strings.Fields(IDs(c)) {
+			if seen[id] {
+				t.Errorf("%s: id %s shared by %s/%s and %s/%s", name, id, ctx.Tenant, ctx.UserID, other.Tenant, other.UserID)
+			}
+		}
+		if len(seen) != a.Len() {
+			t.Errorf("%s: %d distinct ids for %d records", name, len(seen), a.Len())
+		}
+	}
+}
+
+// CheckBatches fails t unless every batch is of a catalog series type in
+// its unit, has an id and samples, and holds finite values in strictly
+// increasing time order.
+func CheckBatches(t *testing.T, batches []schemas.SampleBatch) {
+	t.Helper()
+	for _, b := range batches {
+		st, ok := schemas.LookupSeriesType(b.SeriesType)
+		if !ok || st.Unit != b.Unit || b.ID == "" || len(b.Samples) == 0 {
+			t.Fatalf("bad batch %+v", b)
+		}
+		for i, s := range b.Samples {
+			if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+				t.Fatalf("%s: value %v", b.SeriesType, s.Value)
+			}
+			if i > 0 && !s.Time.After(b.Samples[i-1].Time) {
+				t.Fatalf("%s: samples not strictly ordered", b.SeriesType)
+			}
+		}
+	}
+}
+
+// CheckWorkouts fails t unless every workout has a unified type, an id, a
+// duration that is not negative and an end that is not before its start.
+func CheckWorkouts(t *testing.T, workouts []schemas.Workout) {
+	t.Helper()
+	for _, w := range workouts {
+		if !schemas.IsWorkoutType(w.Type) || w.EndTime.Before(w.StartTime) || w.ID == "" || w.DurationSeconds < 0 {
+			t.Fatalf("bad workout %+v", w)
+		}
+	}
+}
+
+// CheckSleep fails t unless every session has an id, ends after it
+// starts, and sleeps no less than zero and no longer than it is in bed.
+func CheckSleep(t *testing.T, sleep []schemas.Sleep) {
+	t.Helper()
+	for _, s := range sleep {
+		if !s.EndTime.After(s.StartTime) || s.SleepDurationSeconds < 0 || s.SleepDurationSeconds > s.InBedSeconds || s.ID == "" {
+			t.Fatalf("bad sleep %+v", s)
+		}
+	}
+}
+
+// CheckIntervals fails t unless every stage interval of every session is
+// not empty and lies within its session.
+func CheckIntervals(t *testing.T, sleep []schemas.Sleep) {
+	t.Helper()
+	for _, s := range sleep {
+		for _, iv := range s.Intervals {
+			if !iv.End.After(iv.Start) || iv.Start.Before(s.StartTime) || iv.End.After(s.EndTime) {
+				t.Fatalf("bad interval %+v in %v – %v", iv, s.StartTime, s.EndTime)
+			}
+		}
+	}
+}

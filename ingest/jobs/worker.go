@@ -1,0 +1,339 @@
+package jobs
+
+// The ingest worker consumes wearables.ingest.jobs in the consumer group
+// wearstream-ingest: every instance owns some partitions, and so some users
+// (jobs are keyed by user id). A job is one step: a poll or backfill step
+// runs, produces what it fetched to the provider's raw topic, and enqueues
+// the next step before its own offset is committed, so a run resumes where
+// it stopped after a crash (a step may run twice; ids are deterministic, so
+// the data does not duplicate). A fetch job that fails is dead-lettered
+// with the reason.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// Group is the consumer group of the ingest workers.
+const Group = "wearstream-ingest"
+
+// JobRefresh is the job that refreshes a connection's token.
+const JobRefresh = "refresh"
+
+// Worker runs ingest jobs and schedules polls.
+type Worker struct {
+	env      *app.Env
+	http     *http.Client
+	logger   *slog.Logger
+	tick     time.Duration
+	limiters map[string]*ingest.Limiter
+
+	mu         sync.Mutex
+	owned      map[int32]bool
+	partitions int
+	scheduled  map[string]time.Time // connection key + job kind -> when enqueued
+}
+
+// Option configures a Worker.
+type Option func(*Worker)
+
+// WithHTTPClient sets the client of provider requests.
+func WithHTTPClient(c *http.Client) Option { return func(w *Worker) { w.http = c } }
+
+// WithTick sets how often the scheduler looks for due connections (by
+// default a tenth of the poll interval, at most a minute).
+func WithTick(d time.Duration) Option { return func(w *Worker) { w.tick = d } }
+
+// NewWorker returns a worker over env.
+func NewWorker(env *app.Env, opts ...Option) *Worker {
+	w := &Worker{
+		env: env, http: &http.Client{Timeout: 60 * time.Second},
+		logger:   env.Logger.With("component", "ingest"),
+		tick:     min(env.Config.PollInterval/10, time.Minute),
+		limiters: map[string]*ingest.Limiter{},
+		owned:    map[int32]bool{}, scheduled: map[string]time.Time{},
+	}
+	for _, p := range ingest.All() {
+		w.limiters[p.Name] = ingest.NewLimiter(p.RateLimit)
+	}
+	for _, o := range opts {
+		o(w)
+	}
+	w.tick = max(w.tick, 10*time.Millisecond)
+	return w
+}
+
+// Run consumes jobs and schedules polls until ctx ends.
+func (w *Worker) Run(ctx context.Context) error {
+	topic := w.env.Topics.IngestJobs()
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(w.env.Brokers...),
+		kgo.ConsumerGroup(Group),
+		kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.OnPartitionsAssigned(func(ctx context.Context, cl *kgo.Client, m map[string][]int32) {
+			w.assign(m[topic], true)
+			go w.share(ctx, cl)
+		}),
+		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { w.assign(m[topic], false) }),
+		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { w.assign(m[topic], false) }),
+	)
+	if err != nil {
+		return fmt.Errorf("cannot create ingest consumer: %w", err)
+	}
+	defer cl.Close()
+	topics, err := kadm.NewClient(cl).ListTopics(ctx, topic)
+	if err != nil || topics[topic].Err != nil {
+		return fmt.Errorf("cannot read topic %s: %w", topic, errors.Join(err, topics[topic].Err))
+	}
+	w.mu.Lock()
+	w.partitions = len(topics[topic].Partitions)
+	w.mu.Unlock()
+
+	go w.schedule(ctx)
+	for {
+		fetches := cl.PollRecords(ctx, 8)
+		if ctx.Err() != nil {
+			return nil
+		}
+		fetches.EachError(func(t string, p int32, err error) {
+			w.logger.Warn("ingest fetch error", "topic", t, "partition", p, "err", err)
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			w.handleRecord(ctx, r)
+			if err := cl.CommitRecords(ctx, r); err != nil && ctx.Err() == nil {
+				w.logger.Warn("cannot commit ingest job", "offset", r.Offset, "err", err)
+			}
+		})
+	}
+}
+
+// share divides every provider's rate limit by the group's member count.
+func (w *Worker) share(ctx context.Context, cl *kgo.Client) {
+	groups, err := kadm.NewClient(cl).DescribeGroups(ctx, Group)
+	if err != nil {
+		return
+	}
+	n := max(len(groups[Group].Members), 1)
+	for _, l := range w.limiters {
+		l.SetShare(n)
+	}
+}
+
+func (w *Worker) assign(parts []int32, owned bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range parts {
+		if owned {
+			w.owned[p] = true
+		} else {
+			delete(w.owned, p)
+		}
+	}
+}
+
+func (w *Worker) handleRecord(ctx context.Context, r *kgo.Record) {
+	var j schemas.IngestJob
+	if err := w.env.Serde.Decode(r.Value, &j); err != nil {
+		w.deadLetter(ctx, r, err)
+		return
+	}
+	if err := w.Handle(ctx, j); err != nil && ctx.Err() == nil {
+		w.logger.Warn("ingest job failed", "kind", j.Kind, "provider", j.Provider, "user_id", j.UserID, "err", err)
+		w.deadLetter(ctx, r, err)
+	}
+}
+
+func (w *Worker) deadLetter(ctx context.Context, r *kgo.Record, cause error) {
+	value, err := w.env.Serde.Encode(schemas.DeadLetter{
+		Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
+		Stage: "ingest", Error: cause.Error(), FailedAt: time.Now().UTC().Truncate(time.Millisecond),
+	})
+	if err == nil {
+		err = w.env.Producer.ProduceSync(ctx, &kgo.Record{Topic: w.env.Topics.DLQ(), Key: r.Key, Value: value}).FirstErr()
+	}
+	if err != nil {
+		w.logger.Error("cannot dead-letter ingest job", "offset", r.Offset, "err", err)
+	}
+}
+
+// Handle runs one job. Errors of poll and backfill steps end their run and
+// are not returned; other errors are.
+func (w *Worker) Handle(ctx context.Context, j schemas.IngestJob) error {
+	p, ok := ingest.Lookup(j.Provider)
+	if !ok {
+		return fmt.Errorf("unknown provider %q", j.Provider)
+	}
+	key := schemas.ConnectionKey(j.Tenant, j.UserID, j.Provider)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	switch j.Kind {
+	case ingest.TaskPoll, ingest.TaskBackfill:
+		return w.step(ctx, p, j)
+	case ingest.TaskFetch:
+		c, ok := w.env.Tables.Connections.Get(key)
+		if !ok || c.Status != schemas.ConnectionActive || p.Fetch == nil {
+			return nil // disconnected since the webhook: nothing to fetch with
+		}
+		s, err := Session(ctx, w.env, w.http, w.limiters[p.Name], p, c)
+		if errors.Is(err, ErrRevoked) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fetched, err := p.Fetch(ctx, s, ingest.Task{Kind: ingest.TaskFetch, DataType: j.DataType, URL: j.URL})
+		if err != nil {
+			return err
+		}
+		return w.produce(ctx, c, fetched, schemas.KindPoll)
+	case JobRefresh:
+		c, ok := w.env.Tables.Connections.Get(key)
+		if !ok || c.Status != schemas.ConnectionActive || p.OAuth == nil {
+			return nil
+		}
+		if _, err := Refresh(ctx, w.env, w.http, p, c); err != nil && !errors.Is(err, ErrRevoked) {
+			return err
+		}
+		return nil
+	case ingest.JobRevoke:
+		if _, err := Revoke(ctx, w.env, key, ReasonDeregistration, now); err != nil && !errors.Is(err, ErrRevoked) {
+			return err
+		}
+		return nil
+	case ingest.JobPermissions:
+		c, ok := w.env.Tables.Connections.Get(key)
+		if !ok {
+			return nil
+		}
+		c.Scopes, c.UpdatedAt = j.Permissions, now
+		if c.Scopes == nil {
+			c.Scopes = []string{}
+		}
+		return w.env.Tables.Connections.Put(ctx, key, c)
+	}
+	return fmt.Errorf("unknown job kind %q", j.Kind)
+}
+
+// step runs one step of a poll or backfill and enqueues the next.
+func (w *Worker) step(ctx context.Context, p ingest.Provider, j schemas.IngestJob) error {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	run := runOf(w.env, j, now)
+	if run.Status != runInProgress {
+		return nil // finished before: a replayed job
+	}
+	if j.Step == 0 && run.UpdatedAt.Equal(run.StartedAt) {
+		if err := saveRun(ctx, w.env, run, schemas.EventSyncStarted); err != nil {
+			return err
+		}
+	}
+	key := schemas.ConnectionKey(j.Tenant, j.UserID, j.Provider)
+	c, ok := w.env.Tables.Connections.Get(key)
+	if !ok || c.Status != schemas.ConnectionActive {
+		return finishRun(ctx, w.env, run, j.Items, now, ErrRevoked)
+	}
+	if p.Plan == nil || p.Fetch == nil {
+		return finishRun(ctx, w.env, run, j.Items, now, fmt.Errorf("%s cannot be fetched from", p.Name))
+	}
+	tasks := p.Plan(j.Kind, j.WindowStart, j.WindowEnd)
+	if int(j.Step) >= len(tasks) {
+		if j.Kind == ingest.TaskPoll {
+			w.advanceCursor(ctx, key, j.WindowEnd)
+		}
+		return finishRun(ctx, w.env, run, j.Items, now, nil)
+	}
+	s, err := Session(ctx, w.env, w.http, w.limiters[p.Name], p, c)
+	if err != nil {
+		return finishRun(ctx, w.env, run, j.Items, now, err)
+	}
+	fetched, err := p.Fetch(ctx, s, tasks[j.Step])
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // stopping: the step runs again on restart
+		}
+		return finishRun(ctx, w.env, run, j.Items, now, err)
+	}
+	kind := schemas.KindPoll
+	if j.Kind == ingest.TaskBackfill {
+		kind = schemas.KindBackfill
+	}
+	if err := w.produce(ctx, c, fetched, kind); err != nil {
+		return err
+	}
+	run.ItemsProcessed = j.Items + int64(len(fetched))
+	run.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	run.Message = fmt.Sprintf("%s: step %d of %d (%s)", j.Kind, j.Step+1, len(tasks), tasks[j.Step].DataType)
+	if err := saveRun(ctx, w.env, run, ""); err != nil {
+		return err
+	}
+	next := j
+	next.ID, next.CreatedAt = "", time.Time{}
+	next.Step++
+	next.Items = run.ItemsProcessed
+	return Enqueue(ctx, w.env, next)
+}
+
+// advanceCursor moves a connection's poll cursor forward to t.
+func (w *Worker) advanceCursor(ctx context.Context, key string, t time.Time) {
+	c, ok := w.env.Tables.Connections.Get(key)
+	if !ok || c.Status != schemas.ConnectionActive || !t.After(c.LastSyncedAt) {
+		return
+	}
+	c.LastSyncedAt = t
+	if err := w.env.Tables.Connections.Put(ctx, key, c); err != nil {
+		w.logger.Warn("cannot save poll cursor", "connection", key, "err", err)
+	}
+}
+
+// produce keeps fetched bodies as raw events of c's user.
+func (w *Worker) produce(ctx context.Context, c schemas.Connection, fetched []ingest.Fetched, kind schemas.RawKind) error {
+	for _, f := range fetched {
+		k := kind
+		if f.Kind != "" {
+			k = f.Kind
+		}
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		if err := ProduceRaw(ctx, w.env, c, k, ct, f.Body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ProduceRaw produces body as a raw event of connection c's user.
+func ProduceRaw(ctx context.Context, env *app.Env, c schemas.Connection, kind schemas.RawKind, contentType string, body []byte) error {
+	raw := schemas.RawEvent{
+		ID: uuid.NewString(), ReceivedAt: time.Now().UTC().Truncate(time.Millisecond),
+		Tenant: c.Tenant, Provider: c.Provider, Kind: string(kind), UserID: c.UserID,
+		ProviderUserID: c.ProviderUserID, ContentType: contentType, Headers: map[string]string{},
+		Body: body, Parts: 1,
+	}
+	value, err := env.Serde.Encode(raw)
+	if err != nil {
+		return err
+	}
+	rec := &kgo.Record{Topic: env.Topics.Raw(c.Provider), Key: []byte(c.UserID), Value: value}
+	if err := env.Producer.ProduceSync(ctx, rec).FirstErr(); err != nil {
+		return fmt.Errorf("cannot produce %s raw event: %w", c.Provider, err)
+	}
+	return nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
