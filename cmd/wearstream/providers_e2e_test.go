@@ -31,7 +31,7 @@ import (
 )
 
 func TestProvidersEndToEnd(t *testing.T) {
-	polar, suunto := providertest.Polar(t), providertest.Suunto(t)
+	polar, suunto, garmin := providertest.Polar(t), providertest.Suunto(t), providertest.Garmin(t)
 	suunto.ExpiresIn = 60 // inside the refresh margin: every use refreshes
 	ch := chserver.TestServer(t)
 	db := ch.NewDatabase(t)
@@ -41,7 +41,7 @@ func TestProvidersEndToEnd(t *testing.T) {
 	}
 	api := "http://" + ln.Addr().String()
 	extra := map[string]string{"CLICKHOUSE_ADDR": ch.Addr, "CLICKHOUSE_DATABASE": db, "WEARSTREAM_PUBLIC_URL": api}
-	for _, f := range []*providertest.Server{polar, suunto} {
+	for _, f := range []*providertest.Server{polar, suunto, garmin} {
 		for k, v := range f.Settings() {
 			extra[k] = v
 		}
@@ -146,6 +146,31 @@ func TestProvidersEndToEnd(t *testing.T) {
 	sleepHook := suunto.Fixture("suunto", "suunto_webhook_247_sleep.json", "")
 	call("POST", "/api/v1/providers/suunto/webhooks", sleepHook, map[string]string{"X-HMAC-SHA256-Signature": ingest.SignHMAC(providertest.WebhookSecret, sleepHook)}, 200)
 	waitFor(t, "suunto sleep in clickhouse", func() bool { return count(t, conn, "sleep FINAL WHERE provider = 'suunto'") >= 1 })
+
+	// Garmin: connect (PKCE), then a push of activities: the body names two
+	// Garmin users; only the connected one's three workouts are kept.
+	ann := call("POST", "/api/v1/users", []byte(`{"email":"ann@example.com"}`), nil, 201)["id"].(string)
+	connect("garmin", ann, garmin)
+	push := garmin.Fixture("garmin", "garmin_push_activities.json", "")
+	call("POST", "/api/v1/providers/garmin/webhooks", push, map[string]string{"garmin-client-id": garmin.ClientID}, 200)
+	waitFor(t, "garmin workouts in clickhouse", func() bool {
+		return count(t, conn, "workouts FINAL WHERE provider = 'garmin' AND user_id = toUUID('"+ann+"')") == 3
+	})
+	var garminType string
+	if err := conn.QueryRow(ctx, "SELECT type FROM workouts FINAL WHERE provider = 'garmin' AND provider_record_id = '21047282990'").Scan(&garminType); err != nil || garminType != "running" {
+		t.Fatalf("garmin workout type = %q, %v", garminType, err)
+	}
+	waitFor(t, "garmin workout webhooks", func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		n := 0
+		for _, w := range rc.got["workout.created"] {
+			if w["user_id"] == ann {
+				n++
+			}
+		}
+		return n == 3
+	})
 
 	call("DELETE", "/api/v1/users/"+john+"/connections/suunto", nil, nil, 204)
 	waitFor(t, "connection.revoked", func() bool { return rc.count("connection.revoked") == 1 })
