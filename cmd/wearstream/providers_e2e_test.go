@@ -18,6 +18,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -172,6 +175,20 @@ func TestProvidersEndToEnd(t *testing.T) {
 		return n == 3
 	})
 
+	// Garmin activity files: the notification names a callback URL; the
+	// worker fetches the FIT file and the FIT normaliser turns it into a
+	// workout with its samples (the FIT SDK's example activity, shipped by
+	// the decoder's module).
+	if fitFile := fitExample(t); fitFile != nil {
+		garmin.Handle("GET", "/wellness-api/rest/activityFile", 200, fitFile)
+		files := garmin.Fixture("garmin", "garmin_push_activity_files.json", providertest.GarminHost)
+		call("POST", "/api/v1/providers/garmin/webhooks", files, map[string]string{"garmin-client-id": garmin.ClientID}, 200)
+		waitFor(t, "the garmin activity file in clickhouse", func() bool {
+			return count(t, conn, "workouts FINAL WHERE user_id = toUUID('"+ann+"') AND type = 'stand_up_paddleboarding'") == 1 &&
+				count(t, conn, "samples FINAL WHERE user_id = toUUID('"+ann+"') AND series_type = 'heart_rate'") > 0
+		})
+	}
+
 	call("DELETE", "/api/v1/users/"+john+"/connections/suunto", nil, nil, 204)
 	waitFor(t, "connection.revoked", func() bool { return rc.count("connection.revoked") == 1 })
 	rc.mu.Lock()
@@ -182,4 +199,22 @@ func TestProvidersEndToEnd(t *testing.T) {
 	if r := rc.got["connection.revoked"][0]; r["reason"] != jobs.ReasonUserDisconnected || r["provider"] != "suunto" || r["user_id"] != john {
 		t.Fatalf("connection.revoked = %v", r)
 	}
+}
+
+// fitExample returns the FIT SDK's example activity from the decoder
+// module's test files, or nil (the check is skipped) when the module's
+// directory cannot be found.
+func fitExample(t *testing.T) []byte {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/muktihari/fit").Output()
+	if err != nil {
+		t.Logf("no FIT example: %v", err)
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", "from_official_sdk", "Activity.fit"))
+	if err != nil {
+		t.Logf("no FIT example: %v", err)
+		return nil
+	}
+	return b
 }
