@@ -12,6 +12,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/ingest/jobs"
 	"github.com/wearstream/wearstream/internal/secrets"
+	"github.com/wearstream/wearstream/schemas"
 )
 
 // providerHTTP sends the gateway's own requests to providers: token
@@ -185,6 +187,17 @@ func (g *Gateway) oauthCallback(c *fiber.Ctx) error {
 			return fail("account_lookup_failed", "the provider did not answer who the user is")
 		}
 	}
+	if p.OAuth.MaxAccounts != nil {
+		if limit := p.OAuth.MaxAccounts(s); limit > 0 && g.otherAccounts(p.Name, acct.UserID) >= limit {
+			if p.OAuth.Deregister != nil {
+				sess := &ingest.Session{Provider: p.Name, Settings: s, AccessToken: tok.AccessToken, UserID: u.ID, ProviderUserID: acct.UserID, HTTP: providerHTTP, Header: p.OAuth.Header}
+				if err := p.OAuth.Deregister(ctx, sess); err != nil {
+					g.env.Logger.Warn("refused account not deauthorised", "provider", p.Name, "err", err)
+				}
+			}
+			return fail("account_limit", fmt.Sprintf("this deployment connects at most %d %s account(s); disconnect one before connecting another", limit, p.DisplayName))
+		}
+	}
 	conn, err := jobs.Connect(ctx, g.env, u.Tenant, u.ID, p.Name, tok, acct, g.now())
 	if err != nil {
 		g.env.Logger.Warn("connection not saved", "provider", p.Name, "err", err)
@@ -212,4 +225,17 @@ func withQuery(target string, q url.Values) string {
 	}
 	u.RawQuery = merged.Encode()
 	return u.String()
+}
+
+// otherAccounts counts the provider accounts other than providerUserID
+// that active connections of provider hold.
+func (g *Gateway) otherAccounts(provider, providerUserID string) int {
+	seen := map[string]bool{}
+	g.env.Tables.Connections.Range(func(_ string, c schemas.Connection) bool {
+		if c.Provider == provider && c.Status == schemas.ConnectionActive && c.ProviderUserID != providerUserID {
+			seen[c.ProviderUserID] = true
+		}
+		return true
+	})
+	return len(seen)
 }

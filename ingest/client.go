@@ -93,7 +93,7 @@ func (s *Session) URL(pathOrURL string, q url.Values) (string, error) {
 		}
 	} else {
 		rawQuery := u.RawQuery
-		u = base.JoinPath(u.Path)
+		u = base.JoinPath(u.EscapedPath()) // JoinPath takes escaped elements
 		u.RawQuery = rawQuery
 	}
 	if len(q) > 0 {

@@ -46,6 +46,10 @@ type OAuth struct {
 	// Deregister ends the user's registration at the provider when the
 	// user disconnects; nil when the provider has no such call.
 	Deregister func(ctx context.Context, s *Session) error
+	// MaxAccounts, when set, is how many provider accounts the deployment
+	// may hold connected at once (Strava's terms); 0 means no cap. An
+	// authorisation beyond it fails with error account_limit.
+	MaxAccounts func(s Settings) int
 }
 
 // Setting is one variable of a provider beyond the OAuth credentials.

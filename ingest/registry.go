@@ -85,6 +85,14 @@ type Provider struct {
 	// Fetch runs one step of a plan, or a fetch that a webhook asked for,
 	// with the user's token, and returns the bodies to keep as raw events.
 	Fetch func(ctx context.Context, s *Session, t Task) ([]Fetched, error)
+	// Maintain keeps what the provider holds for the whole application in
+	// order (Oura's webhook subscriptions): one ingest worker runs it at
+	// start and every MaintainEvery (a day when 0), with a session that
+	// carries no user token. webhookURL is where the provider's webhooks
+	// are received, "" when no public URL is configured. nil for none.
+	Maintain func(ctx context.Context, s *Session, webhookURL string) error
+	// MaintainEvery is how often Maintain runs.
+	MaintainEvery time.Duration
 }
 
 var (

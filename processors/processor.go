@@ -8,10 +8,12 @@
 // crash at any moment neither loses nor duplicates a canonical record.
 //
 // A raw event that cannot be decoded or normalised goes to the dead-letter
-// topic with the reason; it never stops the partition. The only state it
-// keeps is the recent sleep of each user (sleep.go), which lives in a
-// changelog topic written in the same transactions and is read back before
-// a partition is processed, so nothing is kept that Kafka does not hold.
+// topic with the reason; it never stops the partition. The state it keeps
+// (the recent sleep of each user, sleep.go; the fingerprints that tell
+// created, updated, deleted and unchanged records apart, records.go) lives
+// in changelog topics written in the same transactions and read back before
+// a partition is processed (changelog.go), so nothing is kept that Kafka
+// does not hold.
 package processors
 
 import (
@@ -48,6 +50,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// MaxRecordBytes is the largest record to fetch (raw bodies can be big).
 	MaxRecordBytes int32
+	// MaxTrackedRecords bounds the workouts and sleep sessions remembered
+	// per raw partition (DefaultMaxTrackedRecords when zero).
+	MaxTrackedRecords int
 	// ExtraOpts are appended to the client options (tests use them).
 	ExtraOpts []kgo.Opt
 }
@@ -59,14 +64,18 @@ type Stats struct {
 	DeadLetters atomic.Int64
 	Skipped     atomic.Int64
 	Aborted     atomic.Int64
+	// Unchanged counts workouts and sleep sessions not emitted because
+	// they said nothing new (a re-delivery, or an older version).
+	Unchanged atomic.Int64
 }
 
 // Processor is one member of the processor group.
 type Processor struct {
-	cfg   Config
-	sess  *kgo.GroupTransactSession
-	stats Stats
-	sleep *sleepStore
+	cfg     Config
+	sess    *kgo.GroupTransactSession
+	stats   Stats
+	sleep   *changelog[*schemas.SleepState]
+	records *changelog[tracked]
 }
 
 // New creates a processor and joins the group.
@@ -74,10 +83,18 @@ func New(cfg Config) (*Processor, error) {
 	if cfg.MaxRecordBytes <= 0 {
 		cfg.MaxRecordBytes = 64 << 20
 	}
+	if cfg.MaxTrackedRecords <= 0 {
+		cfg.MaxTrackedRecords = DefaultMaxTrackedRecords
+	}
 	host, _ := os.Hostname()
-	sleep := newSleepStore()
+	sleep := newChangelog(cfg.Topics.State(schemas.StateSleepOpen), cfg.Brokers, func(b []byte) (*schemas.SleepState, error) {
+		st := new(schemas.SleepState)
+		return st, cfg.Serde.Decode(b, st)
+	})
+	records := newChangelog(cfg.Topics.State(schemas.StateRecords), cfg.Brokers, decodeTracked(cfg.Serde))
 	forget := func(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
 		sleep.forget(cfg.Topics.RawPrefix(), parts)
+		records.forget(cfg.Topics.RawPrefix(), parts)
 	}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
@@ -96,8 +113,8 @@ func New(cfg Config) (*Processor, error) {
 		kgo.ProducerBatchMaxBytes(16 << 20),
 		kgo.MetadataMaxAge(30 * time.Second),
 		kgo.RecordPartitioner(changelogPartitioner{
-			changelog: cfg.Topics.State(schemas.StateSleepOpen),
-			fallback:  kgo.UniformBytesPartitioner(64<<10, true, true, nil),
+			changelogs: []string{sleep.topic, records.topic},
+			fallback:   kgo.UniformBytesPartitioner(64<<10, true, true, nil),
 		}),
 		kgo.OnPartitionsRevoked(forget),
 		kgo.OnPartitionsLost(forget),
@@ -107,7 +124,7 @@ func New(cfg Config) (*Processor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create processor session: %w", err)
 	}
-	return &Processor{cfg: cfg, sess: sess, sleep: sleep}, nil
+	return &Processor{cfg: cfg, sess: sess, sleep: sleep, records: records}, nil
 }
 
 // Stats returns the processor's counters.
@@ -154,11 +171,11 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 			}
 		})
 	}
-	var raws, records, dead, skipped int64
+	var raws, records, dead, skipped, unchanged int64
 	for _, prep := range p.normalizeAll(fetches.Records()) {
 		r := prep.record
 		raws++
-		out, n, err := p.emit(prep)
+		out, n, same, err := p.emit(prep)
 		if errors.Is(err, errRestore) {
 			produceErr.CompareAndSwap(nil, err)
 			continue
@@ -174,6 +191,7 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 			continue
 		}
 		skipped += int64(n)
+		unchanged += int64(same)
 		for _, o := range out {
 			produce(o)
 		}
@@ -188,9 +206,10 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	}
 	committed, err := p.sess.End(ctx, commit)
 	if err != nil || !committed {
-		// The sleep state may hold changes of this batch: forget it, the
-		// next batch reads the changelog again.
+		// The state may hold changes of this batch: forget it, the next
+		// batch reads the changelogs again.
 		p.sleep.reset()
+		p.records.reset()
 	}
 	if err != nil {
 		return fmt.Errorf("cannot end transaction: %w", err)
@@ -206,6 +225,7 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	p.stats.Records.Add(records)
 	p.stats.DeadLetters.Add(dead)
 	p.stats.Skipped.Add(skipped)
+	p.stats.Unchanged.Add(unchanged)
 	return nil
 }
 
@@ -253,17 +273,25 @@ func (p *Processor) normalize(r *kgo.Record) normalized {
 // Process turns one raw record into the canonical records to produce. The
 // int is the number of input items skipped (unknown types, invalid items).
 func (p *Processor) Process(r *kgo.Record) ([]*kgo.Record, int, error) {
-	return p.emit(p.normalize(r))
+	out, skipped, _, err := p.emit(p.normalize(r))
+	return out, skipped, err
 }
 
-// emit stitches sleep and encodes the canonical records of one normalised
-// raw record, in the order the records were consumed.
-func (p *Processor) emit(n normalized) ([]*kgo.Record, int, error) {
+// rawPartition is the raw partition a raw record came from.
+func (p *Processor) rawPartition(r *kgo.Record) rawPartition {
+	return rawPartition{strings.TrimPrefix(r.Topic, p.cfg.Topics.RawPrefix()), r.Partition}
+}
+
+// emit stitches sleep, tells created, updated, deleted and unchanged
+// records apart, and encodes the canonical records of one normalised raw
+// record, in the order the records were consumed. The ints are the input
+// items skipped and the records not emitted because nothing changed.
+func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 	if n.err != nil {
-		return nil, 0, n.err
+		return nil, 0, 0, n.err
 	}
 	r, raw, recs := n.record, n.raw, n.recs
-	skipped := 0
+	skipped, unchanged := 0, 0
 	for reason, n := range recs.Skipped {
 		skipped += n
 		p.cfg.Logger.Debug("skipped input items", "provider", raw.Provider, "raw_event_id", raw.ID, "reason", reason, "count", n)
@@ -277,31 +305,66 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, error) {
 		out = append(out, &kgo.Record{Topic: topic, Key: []byte(key), Value: value})
 		return nil
 	}
+	tp := p.rawPartition(r)
+	// revise sets a record's change and version, or says to drop it; the
+	// changelog record goes out with the canonical one.
+	revise := func(rev revision, change *string, version *int64) (bool, error) {
+		c, v, state, err := p.revise(tp, rev)
+		if err != nil {
+			return false, err
+		}
+		if c == "" {
+			unchanged++
+			return false, nil
+		}
+		*change, *version = c, v
+		if state != nil {
+			out = append(out, state)
+		}
+		return true, nil
+	}
 	t := p.cfg.Topics
 	for i := range recs.Samples {
 		if err := add(t.Samples(), recs.Samples[i].UserID, recs.Samples[i]); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 	}
 	for i := range recs.Workouts {
-		if err := add(t.Workouts(), recs.Workouts[i].UserID, recs.Workouts[i]); err != nil {
-			return nil, 0, err
+		w := &recs.Workouts[i]
+		ok, err := revise(workoutRevision(*w), &w.Change, &w.Version)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if !ok {
+			continue
+		}
+		if err := add(t.Workouts(), w.UserID, *w); err != nil {
+			return nil, 0, 0, err
 		}
 	}
 	if len(recs.SleepSegments) > 0 && raw.UserID != "" {
 		sessions, changelog, err := p.stitchSleep(r, raw, recs.SleepSegments)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		recs.Sleep = sessions
 		out = append(out, changelog)
 	}
 	for i := range recs.Sleep {
-		if err := add(t.Sleep(), recs.Sleep[i].UserID, recs.Sleep[i]); err != nil {
-			return nil, 0, err
+		s := &recs.Sleep[i]
+		ok, err := revise(sleepRevision(*s), &s.Change, &s.Version)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if !ok {
+			continue
+		}
+		if err := add(t.Sleep(), s.UserID, *s); err != nil {
+			return nil, 0, 0, err
 		}
 	}
-	return out, skipped, nil
+	out = append(out, p.evict(tp)...)
+	return out, skipped, unchanged, nil
 }
 
 // Normalize runs the raw event's provider normaliser: the one code path

@@ -6,17 +6,9 @@ package processors
 // arrive in several uploads. The processor keeps, per user and provider,
 // the recent segments and the sessions it emitted from them (a
 // schemas.SleepState) in the compacted changelog topic
-// wearables.state.sleep_open, written in the same Kafka transaction as the
-// sessions and the consumed offsets, so state and output never disagree.
+// wearables.state.sleep_open under the key "<provider>/<user id>", kept as
+// every changelog is (changelog.go).
 //
-//   - The changelog is partitioned like the raw topics: the state of a raw
-//     record from partition p is written to partition p under the key
-//     "<provider>/<user id>". Whoever owns raw.<provider>/p owns those keys.
-//   - Before the first record of a raw partition is processed, the owner
-//     reads changelog partition p to its last stable offset (keeping only
-//     its provider's keys). A revoked or lost partition is forgotten, and an
-//     aborted transaction forgets everything: the next record restores
-//     again, so memory never holds state Kafka does not.
 //   - Each upload's segments are merged with the state's (duplicates
 //     dropped) and assembled again by ingest/sdk's rules (a gap over 2 h
 //     starts a new session, naps recognised). A session that contains a
@@ -30,18 +22,9 @@ package processors
 //     order), with their segments; older ones are closed and dropped.
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wearstream/wearstream/ingest/sdk"
@@ -55,75 +38,13 @@ const (
 	sleepKeep = 24 * time.Hour
 	// sleepMaxSessions bounds one state record.
 	sleepMaxSessions = 64
-	// restoreTimeout bounds reading one changelog partition.
-	restoreTimeout = 2 * time.Minute
 )
-
-// errRestore marks a failure to read the changelog: the batch is retried,
-// the raw record is not dead-lettered.
-var errRestore = errors.New("cannot restore sleep state")
-
-type rawPartition struct {
-	provider  string
-	partition int32
-}
-
-// sleepStore is the in-memory view of the changelog partitions this
-// processor owns: per raw partition, the state of each user.
-type sleepStore struct {
-	mu    sync.Mutex
-	parts map[rawPartition]map[string]*schemas.SleepState
-}
-
-func newSleepStore() *sleepStore {
-	return &sleepStore{parts: map[rawPartition]map[string]*schemas.SleepState{}}
-}
-
-// forget drops partitions (revoked, lost).
-func (s *sleepStore) forget(rawPrefix string, parts map[string][]int32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for topic, ps := range parts {
-		provider, ok := strings.CutPrefix(topic, rawPrefix)
-		if !ok {
-			continue
-		}
-		for _, p := range ps {
-			delete(s.parts, rawPartition{provider, p})
-		}
-	}
-}
-
-// reset drops everything (after an aborted transaction).
-func (s *sleepStore) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.parts)
-}
-
-// sleepKey is the changelog key of one user's sleep for one provider.
-func sleepKey(provider, user string) string { return provider + "/" + user }
-
-// changelogPartitioner sends changelog records to the partition set on
-// them (the raw record's) and everything else through the default.
-type changelogPartitioner struct {
-	changelog string
-	fallback  kgo.Partitioner
-}
-
-func (p changelogPartitioner) ForTopic(topic string) kgo.TopicPartitioner {
-	if topic == p.changelog {
-		return kgo.ManualPartitioner().ForTopic(topic)
-	}
-	return p.fallback.ForTopic(topic)
-}
 
 // stitchSleep replaces recs' sleep sessions with the sessions stitched
 // from the user's state and returns them with the changelog record.
 func (p *Processor) stitchSleep(r *kgo.Record, raw schemas.RawEvent, incoming []schemas.SourceSleep) ([]schemas.Sleep, *kgo.Record, error) {
-	provider := strings.TrimPrefix(r.Topic, p.cfg.Topics.RawPrefix())
-	tp := rawPartition{provider, r.Partition}
-	users, err := p.sleepUsers(tp)
+	tp := p.rawPartition(r)
+	users, err := p.sleep.keys(tp)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -132,112 +53,17 @@ func (p *Processor) stitchSleep(r *kgo.Record, raw schemas.RawEvent, incoming []
 		Version: raw.ReceivedAt.UnixMilli(), IngestedAt: raw.ReceivedAt.UTC(),
 	}
 	emit, next := stitch(users[raw.UserID], meta, incoming)
-	rec := &kgo.Record{Topic: p.cfg.Topics.State(schemas.StateSleepOpen), Partition: r.Partition, Key: []byte(sleepKey(provider, raw.UserID))}
+	var value []byte
 	if next != nil {
 		next.UpdatedAt = meta.IngestedAt
-		if rec.Value, err = p.cfg.Serde.Encode(next); err != nil {
+		if value, err = p.cfg.Serde.Encode(next); err != nil {
 			return nil, nil, err
 		}
-	}
-	p.sleep.mu.Lock()
-	if next == nil {
-		delete(users, raw.UserID)
+		p.sleep.set(users, raw.UserID, next)
 	} else {
-		users[raw.UserID] = next
+		p.sleep.remove(users, raw.UserID)
 	}
-	p.sleep.mu.Unlock()
-	return emit, rec, nil
-}
-
-// sleepUsers returns the users' states of a raw partition, reading its
-// changelog partition first if this processor has not yet.
-func (p *Processor) sleepUsers(tp rawPartition) (map[string]*schemas.SleepState, error) {
-	p.sleep.mu.Lock()
-	users, ok := p.sleep.parts[tp]
-	p.sleep.mu.Unlock()
-	if ok {
-		return users, nil
-	}
-	users, err := p.restore(tp)
-	if err != nil {
-		return nil, fmt.Errorf("%w of %s/%d: %v", errRestore, tp.provider, tp.partition, err)
-	}
-	p.sleep.mu.Lock()
-	p.sleep.parts[tp] = users
-	p.sleep.mu.Unlock()
-	return users, nil
-}
-
-// restore reads one changelog partition up to its last stable offset and
-// returns the states of one provider's users in it.
-func (p *Processor) restore(tp rawPartition) (map[string]*schemas.SleepState, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), restoreTimeout)
-	defer cancel()
-	changelog := p.cfg.Topics.State(schemas.StateSleepOpen)
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(p.cfg.Brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{changelog: {tp.partition: kgo.NewOffset().AtStart()}}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		// Control records are kept so that the commit marker that ends
-		// the partition is seen: it is how we know we reached the end.
-		kgo.KeepControlRecords(),
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	ends, err := adm.ListCommittedOffsets(ctx, changelog)
-	if err != nil {
-		return nil, err
-	}
-	starts, err := adm.ListStartOffsets(ctx, changelog)
-	if err != nil {
-		return nil, err
-	}
-	end, ok1 := ends.Lookup(changelog, tp.partition)
-	start, ok2 := starts.Lookup(changelog, tp.partition)
-	if !ok1 || !ok2 || end.Err != nil || start.Err != nil {
-		return nil, fmt.Errorf("cannot list the offsets of %s/%d", changelog, tp.partition)
-	}
-	users := map[string]*schemas.SleepState{}
-	if end.Offset <= start.Offset {
-		return users, nil
-	}
-	prefix := tp.provider + "/"
-	var decodeErr error
-	for {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("reading %s/%d to offset %d: %w", changelog, tp.partition, end.Offset, ctx.Err())
-		}
-		done := false
-		fs.EachRecord(func(r *kgo.Record) {
-			if r.Offset >= end.Offset-1 {
-				done = true
-			}
-			user, ok := strings.CutPrefix(string(r.Key), prefix)
-			if r.Offset >= end.Offset || r.Attrs.IsControl() || !ok {
-				return
-			}
-			if r.Value == nil {
-				delete(users, user)
-				return
-			}
-			st := new(schemas.SleepState)
-			if err := p.cfg.Serde.Decode(r.Value, st); err != nil {
-				decodeErr = err
-				return
-			}
-			users[user] = st
-		})
-		if decodeErr != nil {
-			return nil, decodeErr
-		}
-		if done {
-			return users, nil
-		}
-	}
+	return emit, p.sleep.record(tp, raw.UserID, value), nil
 }
 
 // stitch merges an upload's segments into a user's state and returns the
@@ -388,13 +214,4 @@ func sourceOf(sources []schemas.SourceSleep, id string) schemas.Source {
 		}
 	}
 	return schemas.Source{ID: id}
-}
-
-// fingerprint identifies a session's content, leaving out what changes
-// with every upload (version, raw event, ingestion time).
-func fingerprint(s schemas.Sleep) string {
-	s.Version, s.RawEventID, s.IngestedAt = 0, "", time.Time{}
-	b, _ := json.Marshal(s) // plain data: never fails
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }

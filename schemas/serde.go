@@ -88,6 +88,7 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	b = append(b, Binding{t.State(StateSyncRuns), SyncRun{}})
 	b = append(b, Binding{t.State(StateConnections), Connection{}}, Binding{t.IngestJobs(), IngestJob{}})
 	b = append(b, t.sdkBindings()...)
+	b = append(b, t.changeBindings()...)
 	for _, p := range rawProviders {
 		b = append(b, Binding{t.Raw(p), RawEvent{}})
 	}

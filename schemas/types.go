@@ -107,6 +107,9 @@ type Workout struct {
 	Deleted             bool      `avro:"deleted"`
 	RawEventID          string    `avro:"raw_event_id"`
 	IngestedAt          time.Time `avro:"ingested_at"`
+	// Change says what this revision is: ChangeCreated, ChangeUpdated or
+	// ChangeDeleted (the processor sets it; empty in older records).
+	Change string `avro:"change"`
 
 	// Laps are the workout's laps and segments, in time order.
 	Laps []WorkoutLap `avro:"laps"`
@@ -148,6 +151,8 @@ type Sleep struct {
 	Deleted              bool            `avro:"deleted"`
 	RawEventID           string          `avro:"raw_event_id"`
 	IngestedAt           time.Time       `avro:"ingested_at"`
+	// Change says what this revision is, as on Workout.
+	Change string `avro:"change"`
 }
 
 // Lifecycle is a connection or sync event (connection.created,

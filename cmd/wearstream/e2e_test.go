@@ -5,22 +5,27 @@ package main
 // the ClickHouse sink and the delivery consumer, exactly as `wearstream dev`
 // wires them. It posts the HealthKit fixture, asserts the rows in ClickHouse
 // and a signature-verified webhook at a local receiver, then re-posts the same
-// body and asserts that no row count changes.
+// body and asserts that no row count changes and that the unchanged workouts
+// and sleep session make no new records and no new webhooks.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/internal/chserver"
@@ -277,19 +282,54 @@ func TestEndToEnd(t *testing.T) {
 		return rc.ids[sleepID] == before+1
 	})
 
-	// The same upload again: the pipeline processes it (webhooks arrive
-	// again), the table gets the rows again, and FINAL shows the same rows.
+	// The same upload again: the samples are emitted again (the table gets
+	// the rows again, and FINAL shows the same rows), but the workouts and
+	// the sleep session did not change, so the processor makes no workout
+	// or sleep record and no second workout.created or sleep.created goes
+	// out. The samples and the records they would have come with are
+	// committed in one transaction: once the samples are in ClickHouse, the
+	// canonical topics hold everything the re-post made.
 	rawBefore := count(t, conn, "samples")
+	recordsBefore := endOffsets(t, env.Producer, env.Topics.Workouts(), env.Topics.Sleep())
+	sleepsBefore := rc.count("sleep.created") // the resend above counts too
 	call("POST", "/api/v1/sdk/users/"+user+"/sync", body, 202)
 	waitFor(t, "second upload in clickhouse", func() bool {
-		return count(t, conn, "samples") >= rawBefore+wantSamples && rc.count("workout.created") == 6
+		return count(t, conn, "samples") >= rawBefore+wantSamples
 	})
+	if after := endOffsets(t, env.Producer, env.Topics.Workouts(), env.Topics.Sleep()); !reflect.DeepEqual(after, recordsBefore) {
+		t.Fatalf("the unchanged re-post produced workout or sleep records: end offsets %v, before %v", after, recordsBefore)
+	}
 	if n := count(t, conn, "samples FINAL"); n != wantSamples {
 		t.Fatalf("samples FINAL after re-post = %d, want %d", n, wantSamples)
+	}
+	if n := count(t, conn, "samples_current"); n != wantSamples {
+		t.Fatalf("samples_current after re-post = %d, want %d", n, wantSamples)
 	}
 	if w, s := count(t, conn, "workouts FINAL"), count(t, conn, "sleep FINAL"); w != 3 || s != 1 {
 		t.Fatalf("after re-post: %d workouts, %d sleep sessions under FINAL", w, s)
 	}
+	if w, s := count(t, conn, "workouts_current"), count(t, conn, "sleep_current"); w != 3 || s != 1 {
+		t.Fatalf("after re-post: %d workouts, %d sleep sessions in the current views", w, s)
+	}
+	if w, s := rc.count("workout.created"), rc.count("sleep.created"); w != 3 || s != sleepsBefore {
+		t.Fatalf("after re-post: %d workout.created and %d sleep.created deliveries, want 3 and %d", w, s, sleepsBefore)
+	}
+}
+
+// endOffsets returns the end offset of every partition of the topics.
+func endOffsets(t *testing.T, cl *kgo.Client, topics ...string) map[string]int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topics...)
+	if err != nil {
+		t.Fatalf("list end offsets: %v", err)
+	}
+	out := map[string]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		out[fmt.Sprintf("%s/%d", o.Topic, o.Partition)] = o.Offset
+	})
+	return out
 }
 
 func count(t *testing.T, conn driver.Conn, from string) uint64 {

@@ -12,10 +12,15 @@ import (
 	// Providers register themselves with the ingest registry.
 	_ "github.com/wearstream/wearstream/ingest/applexml"
 	_ "github.com/wearstream/wearstream/ingest/fit"
+	_ "github.com/wearstream/wearstream/ingest/fitbit"
 	_ "github.com/wearstream/wearstream/ingest/garmin"
+	_ "github.com/wearstream/wearstream/ingest/googlehealth"
+	_ "github.com/wearstream/wearstream/ingest/oura"
 	_ "github.com/wearstream/wearstream/ingest/polar"
 	_ "github.com/wearstream/wearstream/ingest/sdk"
+	_ "github.com/wearstream/wearstream/ingest/strava"
 	_ "github.com/wearstream/wearstream/ingest/suunto"
+	_ "github.com/wearstream/wearstream/ingest/whoop"
 )
 
 const usage = `wearstream: wearable health data on Kafka and ClickHouse.
@@ -33,6 +38,7 @@ Commands:
   admin      manage tenants and API keys (wearstream admin help)
   normalize  print the canonical records a provider payload yields
   import     stream an Apple Health export or FIT files to the gateway (wearstream import help)
+  strava     point Strava's push subscription at the gateway (wearstream strava -h)
 
 Configuration is read from the environment; see the README for every variable.
 `
@@ -50,6 +56,7 @@ var commands = map[string]command{
 	"admin":     runAdmin,
 	"normalize": runNormalize,
 	"import":    runImport,
+	"strava":    runStravaSubscription,
 }
 
 func main() {

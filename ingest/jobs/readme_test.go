@@ -6,9 +6,14 @@ import (
 	"testing"
 
 	"github.com/wearstream/wearstream/ingest"
+	_ "github.com/wearstream/wearstream/ingest/fitbit"
 	_ "github.com/wearstream/wearstream/ingest/garmin"
+	_ "github.com/wearstream/wearstream/ingest/googlehealth"
+	_ "github.com/wearstream/wearstream/ingest/oura"
 	_ "github.com/wearstream/wearstream/ingest/polar"
+	_ "github.com/wearstream/wearstream/ingest/strava"
 	_ "github.com/wearstream/wearstream/ingest/suunto"
+	_ "github.com/wearstream/wearstream/ingest/whoop"
 )
 
 // Every variable a provider declares is documented in the README's

@@ -35,6 +35,7 @@ func (w *Worker) schedule(ctx context.Context) {
 			return
 		case <-t.C:
 			w.scheduleDue(ctx, time.Now())
+			w.maintainDue(ctx, time.Now())
 		}
 	}
 }

@@ -65,6 +65,7 @@ type Server struct {
 type route struct {
 	status int
 	body   []byte
+	fn     http.HandlerFunc
 }
 
 type grant struct {
@@ -116,7 +117,15 @@ func (s *Server) Settings() map[string]string {
 func (s *Server) Handle(method, path string, status int, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.routes[method+" "+path] = route{status, body}
+	s.routes[method+" "+path] = route{status: status, body: body}
+}
+
+// HandleFunc answers method path with fn, called without the server's
+// lock held.
+func (s *Server) HandleFunc(method, path string, fn http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routes[method+" "+path] = route{fn: fn}
 }
 
 // RejectRefresh makes refresh requests fail with 400 invalid_grant.
@@ -256,7 +265,8 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !s.access[auth] {
+	app := r.Header.Get("X-Client-Id") == s.ClientID && r.Header.Get("X-Client-Secret") == s.ClientSecret
+	if !s.access[auth] && !app { // a user's token, or the client's credentials (Oura's subscription API)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
@@ -269,7 +279,16 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query()})
 	rt, ok := s.routes[r.Method+" "+r.URL.Path]
 	if !ok {
+		rt, ok = s.prefixRoute(r.Method, r.URL.Path)
+	}
+	if !ok {
 		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	if rt.fn != nil {
+		s.mu.Unlock()
+		defer s.mu.Lock()
+		rt.fn(w, r)
 		return
 	}
 	if len(rt.body) > 0 {

@@ -133,6 +133,8 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	specs = append(specs,
 		kafka.TopicSpec{Name: t.SDKLogs(), Partitions: partitions},
 		kafka.TopicSpec{Name: t.State(schemas.StateSleepOpen), Partitions: partitions, Compacted: true},
+		// The processor's fingerprints of the workouts and sleep it emitted.
+		kafka.TopicSpec{Name: t.State(schemas.StateRecords), Partitions: partitions, Compacted: true},
 	)
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions, Raw: true})

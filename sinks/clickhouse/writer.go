@@ -221,7 +221,7 @@ func (w *Writer) writeWorkouts(ctx context.Context, workouts []schemas.Workout, 
 			r.Tenant, uuid.MustParse(r.UserID), uuid.MustParse(r.ID),
 			r.Source.ID, r.Source.Provider, r.Source.Device, r.Source.DeviceType, r.Source.Name,
 			r.ProviderRecordID, r.Type, r.Name,
-			r.StartTime.UTC(), r.EndTime.UTC(), int16(r.ZoneOffset), r.DurationSeconds,
+			clampTime(r.StartTime), clampTime(r.EndTime), int16(r.ZoneOffset), r.DurationSeconds,
 			r.CaloriesKcal, r.DistanceMeters, r.AvgHeartRateBPM, r.MaxHeartRateBPM, r.MinHeartRateBPM,
 			r.AvgPaceSecPerKm, r.ElevationGainMeters, r.Steps, r.AvgSpeedMPS, r.MaxSpeedMPS, r.AvgPowerWatts,
 			r.RawEventID, uint64(r.Version), boolByte(r.Deleted), ingestedTime(r.IngestedAt, now),
@@ -260,7 +260,7 @@ func (w *Writer) writeSleep(ctx context.Context, sessions []schemas.Sleep, now t
 		err := batch.Append(
 			r.Tenant, uuid.MustParse(r.UserID), uuid.MustParse(r.ID),
 			r.Source.ID, r.Source.Provider, r.Source.Device, r.Source.DeviceType, r.Source.Name,
-			r.ProviderRecordID, r.StartTime.UTC(), r.EndTime.UTC(), int16(r.ZoneOffset),
+			r.ProviderRecordID, clampTime(r.StartTime), clampTime(r.EndTime), int16(r.ZoneOffset),
 			r.DurationSeconds, r.SleepDurationSeconds, r.InBedSeconds, r.EfficiencyPercent,
 			awake, light, deep, rem, boolByte(r.IsNap), stage, start, end,
 			r.RawEventID, uint64(r.Version), boolByte(r.Deleted), ingestedTime(r.IngestedAt, now),
@@ -334,7 +334,7 @@ func checkWorkout(r *schemas.Workout) error {
 	if err := checkCommon("workout", r.ID, r.UserID, r.Version, r.IngestedAt); err != nil {
 		return err
 	}
-	for _, err := range []error{checkTime("start_time", r.StartTime), checkTime("end_time", r.EndTime), checkZoneOffset(r.ZoneOffset)} {
+	for _, err := range []error{checkSpan(r.Deleted, r.StartTime, r.EndTime), checkZoneOffset(r.ZoneOffset)} {
 		if err != nil {
 			return fmt.Errorf("workout %s: %w", r.ID, err)
 		}
@@ -346,7 +346,7 @@ func checkSleep(r *schemas.Sleep) error {
 	if err := checkCommon("sleep session", r.ID, r.UserID, r.Version, r.IngestedAt); err != nil {
 		return err
 	}
-	for _, err := range []error{checkTime("start_time", r.StartTime), checkTime("end_time", r.EndTime), checkZoneOffset(r.ZoneOffset)} {
+	for _, err := range []error{checkSpan(r.Deleted, r.StartTime, r.EndTime), checkZoneOffset(r.ZoneOffset)} {
 		if err != nil {
 			return fmt.Errorf("sleep session %s: %w", r.ID, err)
 		}
@@ -377,6 +377,19 @@ func checkCommon(kind, id, userID string, version int64, ingestedAt time.Time) e
 		}
 	}
 	return nil
+}
+
+// checkSpan checks a record's start and end times. A delete often carries
+// only the record's id: its unknown (zero) times are written as 1970, and
+// the row still replaces the record's, which is keyed by id.
+func checkSpan(deleted bool, start, end time.Time) error {
+	if deleted && start.IsZero() && end.IsZero() {
+		return nil
+	}
+	if err := checkTime("start_time", start); err != nil {
+		return err
+	}
+	return checkTime("end_time", end)
 }
 
 func checkTime(field string, t time.Time) error {

@@ -150,22 +150,30 @@ func SampleMessages(b schemas.SampleBatch) []Message {
 	return msgs
 }
 
-// WorkoutMessages returns the message announcing a workout:
-// workout.deleted for a deleted one, workout.created otherwise.
+// WorkoutMessages returns the message announcing a workout: workout.deleted
+// for a deleted one, workout.updated for a changed one, workout.created
+// otherwise (records written before Change existed included).
 func WorkoutMessages(w schemas.Workout) []Message {
 	event := schemas.EventWorkoutCreated
-	if w.Deleted {
+	switch {
+	case w.Deleted:
 		event = schemas.EventWorkoutDeleted
+	case w.Change == schemas.ChangeUpdated:
+		event = schemas.EventWorkoutUpdated
 	}
 	return []Message{workoutMessage(w, event)}
 }
 
 // SleepMessages returns the message announcing a sleep session:
-// sleep.deleted for a deleted one, sleep.created otherwise.
+// sleep.deleted for a deleted one, sleep.updated for a changed one,
+// sleep.created otherwise.
 func SleepMessages(s schemas.Sleep) []Message {
 	event := schemas.EventSleepCreated
-	if s.Deleted {
+	switch {
+	case s.Deleted:
 		event = schemas.EventSleepDeleted
+	case s.Change == schemas.ChangeUpdated:
+		event = schemas.EventSleepUpdated
 	}
 	return []Message{sleepMessage(s, event)}
 }

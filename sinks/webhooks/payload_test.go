@@ -269,6 +269,32 @@ func TestWorkoutMessagesGolden(t *testing.T) {
 	}
 }
 
+// TestChangeEvents checks that the change the processor set picks the
+// event: created, updated or deleted, and created for records without one.
+func TestChangeEvents(t *testing.T) {
+	f := func(change string, deleted bool, wantWorkout, wantSleep string) {
+		t.Helper()
+		w := testWorkout()
+		w.Change, w.Deleted, w.Version = change, deleted, 7
+		m := WorkoutMessages(w)[0]
+		if m.Type != wantWorkout || m.ID != MessageID(wantWorkout, w.ID, 7, 0) {
+			t.Fatalf("workout change %q deleted %v: message {Type %q, ID %q}, want %s", change, deleted, m.Type, m.ID, wantWorkout)
+		}
+		if env, _ := decode(t, m); env["type"] != wantWorkout {
+			t.Fatalf("workout envelope type = %v, want %s", env["type"], wantWorkout)
+		}
+		s := schemas.Sleep{ID: w.ID, Tenant: w.Tenant, UserID: w.UserID, StartTime: t0, EndTime: t0.Add(time.Hour), Change: change, Deleted: deleted, Version: 7}
+		if m := SleepMessages(s)[0]; m.Type != wantSleep {
+			t.Fatalf("sleep change %q deleted %v: event %q, want %s", change, deleted, m.Type, wantSleep)
+		}
+	}
+	f("", false, schemas.EventWorkoutCreated, schemas.EventSleepCreated)
+	f(schemas.ChangeCreated, false, schemas.EventWorkoutCreated, schemas.EventSleepCreated)
+	f(schemas.ChangeUpdated, false, schemas.EventWorkoutUpdated, schemas.EventSleepUpdated)
+	f(schemas.ChangeDeleted, true, schemas.EventWorkoutDeleted, schemas.EventSleepDeleted)
+	f("", true, schemas.EventWorkoutDeleted, schemas.EventSleepDeleted)
+}
+
 func TestSleepMessages(t *testing.T) {
 	efficiency := 91.5
 	s := schemas.Sleep{

@@ -1,0 +1,215 @@
+package fitbit
+
+// Fetching from the Fitbit Web API with the user's token. Fitbit allows 150
+// requests an hour per user: each user has a limiter of that budget here,
+// and since a user's jobs are keyed by user id, one ingest worker at a time
+// runs them, so the budget holds across instances. A response whose
+// Fitbit-Rate-Limit-Remaining is 0 pauses the user's requests until
+// Fitbit-Rate-Limit-Reset (seconds); a 429 waits for Retry-After.
+//
+// A notification fetches one collection for one date: activities (the
+// activity log from that date, the day's heart rate, HRV and SpO2), sleep
+// (with the profile's offsetFromUTCMillis added to the body) or body (the
+// weight logs). Polls and backfills read the same in 30-day windows.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wearstream/wearstream/ingest"
+)
+
+func init() {
+	ingest.Extend(provider, func(p *ingest.Provider) {
+		p.Plan = Plan
+		p.Fetch = Fetch
+	})
+}
+
+// UserRateLimit is Fitbit's budget per user.
+var UserRateLimit = ingest.RateLimit{Requests: 150, Per: time.Hour}
+
+var (
+	limitersMu sync.Mutex
+	limiters   = map[string]*ingest.Limiter{}
+)
+
+// userLimiter returns the limiter of one user.
+func userLimiter(userID string) *ingest.Limiter {
+	limitersMu.Lock()
+	defer limitersMu.Unlock()
+	l, ok := limiters[userID]
+	if !ok {
+		l = ingest.NewLimiter(UserRateLimit)
+		limiters[userID] = l
+	}
+	return l
+}
+
+// The data types of plan steps (beyond the collections).
+const (
+	dataHeart  = "heart"
+	dataHRV    = "hrv"
+	dataSpO2   = "spo2"
+	dataWeight = "weight"
+)
+
+// window is the span of one plan step: HRV, SpO2 and weight ranges take at
+// most 30 days.
+const window = 30 * 24 * time.Hour
+
+// maxPages bounds the activity log pages one step reads.
+const maxPages = 20
+
+// Plan returns the steps of a poll or backfill of [start, end).
+func Plan(kind string, start, end time.Time) []ingest.Task {
+	var out []ingest.Task
+	for _, w := range ingest.Windows(start, end, window) {
+		for _, t := range []string{collActivities, collSleep, dataHeart, dataHRV, dataSpO2, dataWeight} {
+			out = append(out, ingest.Task{Kind: kind, DataType: t, Start: w[0], End: w[1]})
+		}
+	}
+	return out
+}
+
+// Fetch runs one fetch, poll or backfill step.
+func Fetch(ctx context.Context, s *ingest.Session, t ingest.Task) ([]ingest.Fetched, error) {
+	s.Limiter = userLimiter(s.UserID)
+	if t.Kind == ingest.TaskFetch {
+		d, err := time.Parse(time.DateOnly, t.URL)
+		if err != nil {
+			return nil, fmt.Errorf("cannot fetch fitbit %s: date %q: %w", t.DataType, t.URL, err)
+		}
+		next := d.AddDate(0, 0, 1)
+		switch t.DataType {
+		case collActivities:
+			var out []ingest.Fetched
+			for _, dt := range []string{collActivities, dataHeart, dataHRV, dataSpO2} {
+				f, err := fetchRange(ctx, s, dt, d, next)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, f...)
+			}
+			return out, nil
+		case collSleep:
+			return fetchRange(ctx, s, collSleep, d, next)
+		case collBody:
+			return fetchRange(ctx, s, dataWeight, d, next)
+		}
+		return nil, fmt.Errorf("cannot fetch fitbit collection %q", t.DataType)
+	}
+	return fetchRange(ctx, s, t.DataType, t.Start, t.End)
+}
+
+// fetchRange fetches one data type for the days of [start, end).
+func fetchRange(ctx context.Context, s *ingest.Session, dataType string, start, end time.Time) ([]ingest.Fetched, error) {
+	first := start.UTC().Format(time.DateOnly)
+	last := end.UTC().Add(-time.Nanosecond).Format(time.DateOnly)
+	var path string
+	switch dataType {
+	case collActivities:
+		return fetchActivities(ctx, s, start, end)
+	case collSleep:
+		return fetchSleep(ctx, s, first, last)
+	case dataHeart:
+		path = "/1/user/-/activities/heart/date/" + first + "/" + last + ".json"
+	case dataHRV:
+		path = "/1/user/-/hrv/date/" + first + "/" + last + ".json"
+	case dataSpO2:
+		path = "/1/user/-/spo2/date/" + first + "/" + last + ".json"
+	case dataWeight:
+		path = "/1/user/-/body/log/weight/date/" + first + "/" + last + ".json"
+	default:
+		return nil, fmt.Errorf("cannot fetch fitbit data type %q", dataType)
+	}
+	body, err := get(ctx, s, path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch fitbit %s: %w", dataType, err)
+	}
+	return []ingest.Fetched{{Body: body, ContentType: "application/json"}}, nil
+}
+
+// fetchActivities reads the activity log from start, following
+// pagination.next while the activities start before end.
+func fetchActivities(ctx context.Context, s *ingest.Session, start, end time.Time) ([]ingest.Fetched, error) {
+	next := "/1/user/-/activities/list.json"
+	q := url.Values{"afterDate": {start.UTC().AddDate(0, 0, -1).Format(time.DateOnly)}, "sort": {"asc"}, "limit": {"100"}, "offset": {"0"}}
+	var out []ingest.Fetched
+	for range maxPages {
+		body, err := get(ctx, s, next, q)
+		if err != nil {
+			return nil, fmt.Errorf("cannot list fitbit activities: %w", err)
+		}
+		out = append(out, ingest.Fetched{Body: body, ContentType: "application/json"})
+		var page struct {
+			Activities []struct {
+				StartTime string `json:"startTime"`
+			} `json:"activities"`
+			Pagination struct {
+				Next string `json:"next"`
+			} `json:"pagination"`
+		}
+		if json.Unmarshal(body, &page) != nil || page.Pagination.Next == "" || len(page.Activities) == 0 {
+			break
+		}
+		lastStart, err := time.Parse("2006-01-02T15:04:05.999Z07:00", page.Activities[len(page.Activities)-1].StartTime)
+		if err != nil || !lastStart.Before(end) {
+			break
+		}
+		next, q = page.Pagination.Next, nil
+	}
+	return out, nil
+}
+
+// fetchSleep reads the sleep logs of [first, last] and adds the user's
+// offset from the profile.
+func fetchSleep(ctx context.Context, s *ingest.Session, first, last string) ([]ingest.Fetched, error) {
+	profile, err := get(ctx, s, "/1/user/-/profile.json", nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch the fitbit profile: %w", err)
+	}
+	var p struct {
+		User struct {
+			OffsetFromUTCMillis json.RawMessage `json:"offsetFromUTCMillis"`
+		} `json:"user"`
+	}
+	_ = json.Unmarshal(profile, &p)
+	body, err := get(ctx, s, "/1.2/user/-/sleep/date/"+first+"/"+last+".json", nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch fitbit sleep: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("cannot decode fitbit sleep: %w", err)
+	}
+	if len(p.User.OffsetFromUTCMillis) > 0 {
+		m["offsetFromUTCMillis"] = p.User.OffsetFromUTCMillis
+	}
+	body, err = json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode fitbit sleep: %w", err)
+	}
+	return []ingest.Fetched{{Body: body, ContentType: "application/json"}}, nil
+}
+
+// get sends one request and pauses the user's requests when Fitbit says
+// the hour's budget is spent.
+func get(ctx context.Context, s *ingest.Session, path string, q url.Values) ([]byte, error) {
+	res, err := s.Get(ctx, path, q)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(res.Header.Get("Fitbit-Rate-Limit-Remaining")) == "0" && s.Limiter != nil {
+		if secs, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Fitbit-Rate-Limit-Reset"))); err == nil && secs > 0 && secs <= 3600 {
+			s.Limiter.Pause(time.Now().Add(time.Duration(secs) * time.Second))
+		}
+	}
+	return res.Body, nil
+}

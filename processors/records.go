@@ -1,0 +1,208 @@
+package processors
+
+// Created, updated, deleted, unchanged.
+//
+// A provider sends the same workout or sleep session again and again: every
+// poll, every webhook, every re-upload. For each workout and sleep session
+// it emits, the processor keeps a fingerprint of the content (everything
+// but version, raw event id, ingestion time and change), the version it
+// emitted and whether that was a delete, in the compacted changelog
+// wearables.state.records under "<provider>/<record id>" (changelog.go).
+// Then a revision is
+//
+//   - the first of its id: emitted as it is, change "created" ("deleted"
+//     when it is a delete: a row from before the state must still go);
+//   - the same content again: not emitted, so no row and no webhook;
+//   - older than what was emitted (a lower version from the provider): not
+//     emitted, so a late re-delivery never overwrites newer content;
+//   - different content: emitted as "updated", with a version above the
+//     last one (the provider's when it is higher);
+//   - a delete of a record not yet deleted: emitted once as "deleted",
+//     with a higher version; a repeated delete is not emitted;
+//   - content after a delete: emitted as "created" again.
+//
+// Memory is bounded per raw partition: past maxTracked records the oldest
+// tenth (by start time) are forgotten, with tombstones in the changelog in
+// the same transaction, so what Kafka holds and what memory holds agree. A
+// forgotten record that arrives again is emitted as "created" under its old
+// id; ClickHouse collapses it, and its webhook carries a new webhook-id.
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// The kinds of record the processor tracks.
+const (
+	kindWorkout = "workout"
+	kindSleep   = "sleep"
+)
+
+// DefaultMaxTrackedRecords is how many workouts and sleep sessions the
+// processor remembers per raw partition unless configured otherwise. An
+// entry costs about 150 bytes of memory.
+const DefaultMaxTrackedRecords = 100_000
+
+// tracked is what the processor remembers of one emitted record.
+type tracked struct {
+	fingerprint [16]byte
+	version     int64
+	start       int64 // Unix milliseconds: the oldest are forgotten first
+	deleted     bool
+}
+
+func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
+	return func(b []byte) (tracked, error) {
+		var st schemas.RecordState
+		if err := serde.Decode(b, &st); err != nil {
+			return tracked{}, err
+		}
+		t := tracked{version: st.Version, start: st.StartTime.UnixMilli(), deleted: st.Deleted}
+		_, _ = hex.Decode(t.fingerprint[:], []byte(st.Fingerprint)) // a bad one reads as a change
+		return t, nil
+	}
+}
+
+// revision is one workout or sleep session the normaliser produced.
+type revision struct {
+	kind, id, tenant, user string
+	start                  time.Time
+	version                int64
+	deleted                bool
+	fingerprint            [16]byte
+	ingestedAt             time.Time
+}
+
+// decide returns the change and version a revision is emitted with, or an
+// empty change when it is not emitted; prev is what was emitted before,
+// when known.
+func decide(prev tracked, known bool, r revision) (string, int64) {
+	switch {
+	case !known && r.deleted:
+		return schemas.ChangeDeleted, r.version
+	case !known:
+		return schemas.ChangeCreated, r.version
+	case r.deleted && prev.deleted:
+		return "", 0
+	case r.deleted:
+		return schemas.ChangeDeleted, max(r.version, prev.version+1)
+	case r.version < prev.version:
+		return "", 0
+	case prev.deleted:
+		return schemas.ChangeCreated, max(r.version, prev.version+1)
+	case r.fingerprint == prev.fingerprint:
+		return "", 0
+	default:
+		return schemas.ChangeUpdated, max(r.version, prev.version+1)
+	}
+}
+
+// revise decides what to emit for one revision and returns the change, the
+// version, and the changelog record to write (nil when nothing changes).
+func (p *Processor) revise(tp rawPartition, r revision) (string, int64, *kgo.Record, error) {
+	if r.id == "" {
+		// Nothing to track a record by: emitted as it is.
+		if r.deleted {
+			return schemas.ChangeDeleted, r.version, nil, nil
+		}
+		return schemas.ChangeCreated, r.version, nil, nil
+	}
+	state, err := p.records.keys(tp)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	prev, known := state[r.id]
+	change, version := decide(prev, known, r)
+	if change == "" {
+		return "", 0, nil, nil
+	}
+	if known && r.start.IsZero() {
+		// A delete often carries only the id: keep the record's age.
+		r.start = time.UnixMilli(prev.start).UTC()
+	}
+	value, err := p.cfg.Serde.Encode(schemas.RecordState{
+		ID: r.id, Kind: r.kind, Tenant: r.tenant, UserID: r.user,
+		Fingerprint: hex.EncodeToString(r.fingerprint[:]), Version: version, Deleted: r.deleted,
+		StartTime: r.start, UpdatedAt: r.ingestedAt,
+	})
+	if err != nil {
+		return "", 0, nil, err
+	}
+	p.records.set(state, r.id, tracked{fingerprint: r.fingerprint, version: version, start: r.start.UnixMilli(), deleted: r.deleted})
+	return change, version, p.records.record(tp, r.id, value), nil
+}
+
+// evict forgets the oldest tenth of a raw partition's records once it
+// tracks more than the limit, and returns their tombstones.
+func (p *Processor) evict(tp rawPartition) []*kgo.Record {
+	p.records.mu.Lock()
+	state := p.records.parts[tp] // not restored here: only revise adds records
+	p.records.mu.Unlock()
+	if len(state) <= p.cfg.MaxTrackedRecords {
+		return nil
+	}
+	type aged struct {
+		id    string
+		start int64
+	}
+	all := make([]aged, 0, len(state))
+	for id, t := range state {
+		all = append(all, aged{id, t.start})
+	}
+	slices.SortFunc(all, func(a, b aged) int {
+		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.id, b.id))
+	})
+	keep := p.cfg.MaxTrackedRecords * 9 / 10
+	out := make([]*kgo.Record, 0, len(all)-keep)
+	for _, a := range all[:len(all)-keep] {
+		p.records.remove(state, a.id)
+		out = append(out, p.records.record(tp, a.id, nil))
+	}
+	return out
+}
+
+// workoutRevision describes a workout for revise.
+func workoutRevision(w schemas.Workout) revision {
+	v := w
+	v.Version, v.RawEventID, v.IngestedAt, v.Change = 0, "", time.Time{}, ""
+	return revision{
+		kind: kindWorkout, id: w.ID, tenant: w.Tenant, user: w.UserID, start: w.StartTime,
+		version: w.Version, deleted: w.Deleted, fingerprint: contentHash(v), ingestedAt: w.IngestedAt,
+	}
+}
+
+// sleepRevision describes a sleep session for revise.
+func sleepRevision(s schemas.Sleep) revision {
+	return revision{
+		kind: kindSleep, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.StartTime,
+		version: s.Version, deleted: s.Deleted, fingerprint: sleepHash(s), ingestedAt: s.IngestedAt,
+	}
+}
+
+// sleepHash identifies a session's content, leaving out what changes with
+// every upload (version, raw event, ingestion time, change).
+func sleepHash(s schemas.Sleep) [16]byte {
+	s.Version, s.RawEventID, s.IngestedAt, s.Change = 0, "", time.Time{}, ""
+	return contentHash(s)
+}
+
+// fingerprint is sleepHash in the form the sleep state keeps.
+func fingerprint(s schemas.Sleep) string {
+	h := sleepHash(s)
+	return hex.EncodeToString(h[:])
+}
+
+// contentHash hashes plain data (canonical records: marshalling never fails).
+func contentHash(v any) [16]byte {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return [16]byte(sum[:16])
+}

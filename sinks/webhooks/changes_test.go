@@ -1,0 +1,32 @@
+package webhooks
+
+import (
+	"testing"
+
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// TestUpdatedAndDeletedDeliveries delivers a workout's created, updated
+// and deleted revisions to an endpoint that asked for updates and deletes
+// only: it gets workout.updated, then workout.deleted.
+func TestUpdatedAndDeletedDeliveries(t *testing.T) {
+	b := newBench(t)
+	h := newHook(t, nil)
+	b.endpoint("tenant-a", h.srv.URL, schemas.EventWorkoutUpdated, schemas.EventWorkoutDeleted)
+	b.deliverer(DelivererConfig{})
+
+	created := b.workout("tenant-a", "w-1")
+	updated, deleted := created, created
+	kcal := 700.0
+	updated.Version, updated.Change, updated.CaloriesKcal = created.Version+1, schemas.ChangeUpdated, &kcal
+	deleted.Version, deleted.Change, deleted.Deleted = created.Version+2, schemas.ChangeDeleted, true
+	b.produce(b.st.Env.Topics.Workouts(), updated.UserID, updated)
+	b.produce(b.st.Env.Topics.Workouts(), deleted.UserID, deleted)
+
+	waitFor(t, "the update and the delete", func() bool { return h.count() >= 2 })
+	got := h.deliveries()
+	if len(got) != 2 || got[0].id != MessageID(schemas.EventWorkoutUpdated, created.ID, updated.Version, 0) ||
+		got[1].id != MessageID(schemas.EventWorkoutDeleted, created.ID, deleted.Version, 0) {
+		t.Fatalf("deliveries = %+v, want workout.updated then workout.deleted", got)
+	}
+}
