@@ -20,6 +20,7 @@ import (
 
 	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/state"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -246,8 +247,38 @@ func Refresh(ctx context.Context, env *app.Env, client *http.Client, p ingest.Pr
 	SealToken(env, &cur, fresh)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	cur.RefreshedAt, cur.UpdatedAt = now, now
-	if err := env.Tables.Connections.Put(ctx, key, cur); err != nil {
+	if err := storeRotated(ctx, env, key, cur); err != nil {
 		return nil, err
 	}
 	return fresh, nil
+}
+
+// rotatedWriteTimeout bounds the retries of storing a refreshed token.
+const rotatedWriteTimeout = 2 * time.Minute
+
+// storeRotated stores a connection whose tokens were just refreshed. Where
+// the provider rotates refresh tokens (WHOOP, Fitbit, Strava, Oura), the
+// old one is already spent and the new one exists only in this process, so
+// the write is retried with backoff, on a context of its own that the
+// caller's cancellation (a shutdown, a job timeout) does not end.
+func storeRotated(ctx context.Context, env *app.Env, key string, c schemas.Connection) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rotatedWriteTimeout)
+	defer cancel()
+	wait := 100 * time.Millisecond
+	for {
+		err := env.Tables.Connections.Put(wctx, key, c)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, state.ErrClosed) || wctx.Err() != nil {
+			env.Logger.Error("a refreshed token could not be stored; the user must connect again", "connection", c.ID, "provider", c.Provider, "err", err)
+			return fmt.Errorf("cannot store the refreshed %s token: %w", c.Provider, err)
+		}
+		env.Logger.Warn("cannot store a refreshed token yet; retrying", "connection", c.ID, "provider", c.Provider, "err", err)
+		select {
+		case <-wctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
