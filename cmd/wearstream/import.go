@@ -6,6 +6,7 @@ package main
 // encoding), so an export of gigabytes uploads like a small one.
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -158,9 +159,18 @@ func uploadFile(ctx context.Context, target, key, path string, countRecords bool
 	}
 	p := &progress{name: filepath.Base(path), total: info.Size(), start: time.Now()}
 	var counter *recordCounter
-	if countRecords && !isZip(f) {
-		counter = &recordCounter{}
-		p.records = &counter.n
+	zipped := isZip(f)
+	if countRecords {
+		p.records = new(atomic.Int64)
+		if !zipped {
+			counter = &recordCounter{n: p.records}
+		} else {
+			// The zip goes up as it is; its records are counted from the
+			// local file, paced by the upload, so the line shows records/s.
+			stop := make(chan struct{})
+			defer close(stop)
+			go countZipRecords(path, p, stop)
+		}
 	}
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -223,8 +233,51 @@ func isZip(f *os.File) bool {
 
 // recordCounter counts <Record and <Workout elements in an XML stream.
 type recordCounter struct {
-	n    atomic.Int64
+	n    *atomic.Int64
 	tail []byte
+}
+
+// countZipRecords counts the records of the export.xml inside the zip at
+// path into p.records, reading no further into the entry than the share of
+// the zip already uploaded, until stop is closed.
+func countZipRecords(path string, p *progress, stop <-chan struct{}) {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return
+	}
+	defer z.Close()
+	var entry *zip.File
+	for _, f := range z.File {
+		if strings.HasSuffix(f.Name, "export.xml") && (entry == nil || f.UncompressedSize64 > entry.UncompressedSize64) {
+			entry = f
+		}
+	}
+	if entry == nil || entry.UncompressedSize64 == 0 || p.total == 0 {
+		return
+	}
+	r, err := entry.Open()
+	if err != nil {
+		return
+	}
+	defer r.Close()
+	counter := &recordCounter{n: p.records}
+	buf := make([]byte, 256<<10)
+	var read float64
+	for {
+		for read/float64(entry.UncompressedSize64) > float64(p.sent.Load())/float64(p.total) {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		n, err := r.Read(buf)
+		counter.Write(buf[:n])
+		read += float64(n)
+		if err != nil {
+			return
+		}
+	}
 }
 
 var elementStarts = [][]byte{[]byte("<Record "), []byte("<Workout ")}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,7 +80,7 @@ func TestImportAppleHealthCommand(t *testing.T) {
 func TestRecordCounter(t *testing.T) {
 	f := func(writes []string, want int64) {
 		t.Helper()
-		var c recordCounter
+		c := recordCounter{n: new(atomic.Int64)}
 		for _, w := range writes {
 			_, _ = c.Write([]byte(w))
 		}
@@ -89,6 +92,41 @@ func TestRecordCounter(t *testing.T) {
 	f([]string{`<Rec`, `ord a/><Work`, `out b>`}, 2)
 	f([]string{`<Record `, `x`, `<Record `}, 2)
 	f([]string{`<Records/><Workouts/>`}, 0)
+}
+
+// The records of a zipped export are counted from the local file, no
+// further than the upload has gone.
+func TestCountZipRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "export.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("apple_health_export/export.xml")
+	w.Write([]byte("<HealthData>"))
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(w, `<Record type="HKQuantityTypeIdentifierStepCount" value="%d"/>`, i)
+	}
+	w.Write([]byte(`<Workout workoutActivityType="HKWorkoutActivityTypeRunning"/></HealthData>`))
+	zw.Close()
+	f.Close()
+	info, _ := os.Stat(path)
+
+	p := &progress{total: info.Size(), records: new(atomic.Int64)}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); countZipRecords(path, p, stop) }()
+	time.Sleep(200 * time.Millisecond)
+	if n := p.records.Load(); n > 5000 {
+		t.Fatalf("counted %d records before anything was uploaded", n)
+	}
+	p.sent.Store(p.total) // the upload is done: count to the end
+	<-done
+	close(stop)
+	if n := p.records.Load(); n != 50001 {
+		t.Fatalf("counted %d records, want 50001", n)
+	}
 }
 
 func TestThousands(t *testing.T) {
