@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"reflect"
 	"sync"
@@ -271,6 +272,25 @@ func TestEndToEnd(t *testing.T) {
 		}
 		return sleepMsg != nil
 	})
+	// The filters: every attempt so far succeeded, and none is in the future.
+	tomorrow := url.QueryEscape(time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339))
+	lastHour := url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+	for query, wantSome := range map[string]bool{
+		"status=success":     true,
+		"status=failed":      false,
+		"after=" + lastHour:  true,
+		"after=" + tomorrow:  false,
+		"before=" + tomorrow: true,
+		"status=0&event_types=sleep.created&after=" + lastHour + "&before=" + tomorrow: true,
+	} {
+		attempts := call("GET", "/api/v1/webhooks/endpoints/"+ep+"/attempts?"+query, nil, 200)["data"].([]any)
+		messages := call("GET", "/api/v1/webhooks/messages?"+query, nil, 200)["data"].([]any)
+		if (len(attempts) > 0) != wantSome || (len(messages) > 0) != wantSome {
+			t.Fatalf("?%s: %d attempts, %d messages; want some: %v", query, len(attempts), len(messages), wantSome)
+		}
+	}
+	call("GET", "/api/v1/webhooks/messages?status=pending", nil, 400)
+	call("GET", "/api/v1/webhooks/messages?after=yesterday", nil, 400)
 	sleepID := sleepMsg["id"].(string)
 	rc.mu.Lock()
 	before := rc.ids[sleepID]
@@ -314,6 +334,29 @@ func TestEndToEnd(t *testing.T) {
 	if w, s := rc.count("workout.created"), rc.count("sleep.created"); w != 3 || s != sleepsBefore {
 		t.Fatalf("after re-post: %d workout.created and %d sleep.created deliveries, want 3 and %d", w, s, sleepsBefore)
 	}
+
+	// Recover re-reads the stream for the last hour and delivers again
+	// what the endpoint received, under the same webhook-ids.
+	rc.mu.Lock()
+	delivered := map[string]int{}
+	for id, n := range rc.ids {
+		delivered[id] = n
+	}
+	rc.mu.Unlock()
+	queued := call("POST", "/api/v1/webhooks/endpoints/"+ep+"/recover", []byte(`{"since":"`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`), 202)["queued"].(float64)
+	if int(queued) != len(delivered) {
+		t.Fatalf("recover queued %v messages, the endpoint had received %d", queued, len(delivered))
+	}
+	waitFor(t, "the recovered messages", func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		for id, n := range delivered {
+			if rc.ids[id] < n+1 {
+				return false
+			}
+		}
+		return len(rc.ids) == len(delivered) // no new ids: the same webhook-ids again
+	})
 }
 
 // endOffsets returns the end offset of every partition of the topics.
