@@ -43,9 +43,8 @@ type providerView struct {
 func (g *Gateway) viewProvider(p ingest.Provider) providerView {
 	v := providerView{Name: p.Name, DisplayName: p.DisplayName, HasCloudAPI: p.OAuth != nil, Capabilities: p.Capabilities}
 	v.Capabilities.ClientSDK = v.Capabilities.ClientSDK || p.SDK
-	if p.OAuth != nil {
-		v.IsConfigured = p.OAuth.Configured(jobs.Settings(g.env, p))
-	}
+	// A provider without OAuth (the mobile SDKs, files) needs no credentials.
+	v.IsConfigured = p.OAuth == nil || p.OAuth.Configured(jobs.Settings(g.env, p))
 	switch {
 	case p.Pulls():
 		v.LiveSyncMode = "pull"

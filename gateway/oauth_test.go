@@ -126,7 +126,10 @@ func TestProvidersList(t *testing.T) {
 	}
 	for _, want := range []string{`"name":"polar","display_name":"Polar","has_cloud_api":true,"is_configured":true,"live_sync_mode":"pull"`,
 		`"name":"garmin","display_name":"Garmin","has_cloud_api":true,"is_configured":false,"live_sync_mode":"webhook"`,
-		`"rest_pull":true,"webhook_stream":false,"webhook_ping":true`, `"name":"apple"`} {
+		`"rest_pull":true,"webhook_stream":false,"webhook_ping":true`,
+		// The mobile SDKs need no credentials; Apple Health exports are files.
+		`"name":"apple","display_name":"Apple Health","has_cloud_api":false,"is_configured":true`,
+		`"client_sdk":true,"file_import":true}`} {
 		if !bytes.Contains(r.rawBody, []byte(want)) {
 			t.Errorf("providers lack %s: %s", want, r.rawBody)
 		}

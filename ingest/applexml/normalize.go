@@ -43,6 +43,7 @@ const provider = "apple"
 
 func init() {
 	ingest.RegisterFormat(provider, ContentType, Normalize)
+	ingest.Extend(provider, func(p *ingest.Provider) { p.Capabilities.FileImport = true })
 }
 
 // sleepStages maps the export's sleep values to the SDK's stages.

@@ -37,7 +37,8 @@ import (
 const Provider = "fit"
 
 func init() {
-	ingest.Register(ingest.Provider{Name: Provider, DisplayName: "FIT file", Normalize: Normalize})
+	ingest.Register(ingest.Provider{Name: Provider, DisplayName: "FIT file", Normalize: Normalize,
+		Capabilities: ingest.Capabilities{FileImport: true}})
 }
 
 // Normalize turns one FIT file into canonical records.
