@@ -31,6 +31,10 @@ type Records struct {
 	Samples  []schemas.SampleBatch
 	Workouts []schemas.Workout
 	Sleep    []schemas.Sleep
+	// Summaries are the provider's daily scores (sleep, readiness,
+	// recovery, strain, ...), one per document and category. Left out of
+	// JSON when empty, as in golden files of providers without scores.
+	Summaries []schemas.Summary `json:",omitempty"`
 	// SleepSegments are the sleep stage segments Sleep was made of, by
 	// source. A processor that stitches sleep across uploads joins them
 	// with the recent segments of earlier bodies and emits its own
@@ -50,7 +54,9 @@ func (r *Records) Skip(reason string) {
 }
 
 // Len is the number of canonical records.
-func (r *Records) Len() int { return len(r.Samples) + len(r.Workouts) + len(r.Sleep) }
+func (r *Records) Len() int {
+	return len(r.Samples) + len(r.Workouts) + len(r.Sleep) + len(r.Summaries)
+}
 
 // Normalizer turns one raw body into canonical records. It returns an error
 // only when the body as a whole cannot be understood; single bad items are

@@ -363,6 +363,19 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 			return nil, 0, 0, err
 		}
 	}
+	for i := range recs.Summaries {
+		s := &recs.Summaries[i]
+		ok, err := revise(summaryRevision(*s), &s.Change, &s.Version)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if !ok {
+			continue
+		}
+		if err := add(t.Summaries(), s.UserID, *s); err != nil {
+			return nil, 0, 0, err
+		}
+	}
 	out = append(out, p.evict(tp)...)
 	return out, skipped, unchanged, nil
 }

@@ -2,10 +2,11 @@ package processors
 
 // Created, updated, deleted, unchanged.
 //
-// A provider sends the same workout or sleep session again and again: every
-// poll, every webhook, every re-upload. For each workout and sleep session
-// it emits, the processor keeps a fingerprint of the content (everything
-// but version, raw event id, ingestion time and change), the version it
+// A provider sends the same workout, sleep session or daily score again and
+// again: every poll, every webhook, every re-upload. For each workout, sleep
+// session and summary it emits, the processor keeps a fingerprint of the
+// content (everything but version, raw event id, ingestion time and
+// change), the version it
 // emitted and whether that was a delete, in the compacted changelog
 // wearables.state.records under "<provider>/<record id>" (changelog.go).
 // Then a revision is
@@ -44,6 +45,7 @@ import (
 const (
 	kindWorkout = "workout"
 	kindSleep   = "sleep"
+	kindSummary = "summary"
 )
 
 // DefaultMaxTrackedRecords is how many workouts and sleep sessions the
@@ -184,6 +186,17 @@ func sleepRevision(s schemas.Sleep) revision {
 	return revision{
 		kind: kindSleep, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.StartTime,
 		version: s.Version, deleted: s.Deleted, fingerprint: sleepHash(s), ingestedAt: s.IngestedAt,
+	}
+}
+
+// summaryRevision describes a summary for revise; its recorded time is
+// its age.
+func summaryRevision(s schemas.Summary) revision {
+	v := s
+	v.Version, v.RawEventID, v.IngestedAt, v.Change = 0, "", time.Time{}, ""
+	return revision{
+		kind: kindSummary, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt,
+		version: s.Version, deleted: s.Deleted, fingerprint: contentHash(v), ingestedAt: s.IngestedAt,
 	}
 }
 

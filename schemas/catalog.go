@@ -80,6 +80,9 @@ const (
 	EventWorkoutDeleted        = "workout.deleted"
 	EventSleepUpdated          = "sleep.updated"
 	EventSleepDeleted          = "sleep.deleted"
+	EventSummaryCreated        = "summary.created"
+	EventSummaryUpdated        = "summary.updated"
+	EventSummaryDeleted        = "summary.deleted"
 )
 
 // seriesTable is the source of every series type, in id order.
@@ -277,6 +280,9 @@ var sessionEvents = []EventType{
 	{Name: EventWorkoutDeleted, Description: "A stored workout was removed."},
 	{Name: EventSleepUpdated, Description: "A stored sleep session changed, for example because the provider re-scored the night; it keeps its id and gets a higher version."},
 	{Name: EventSleepDeleted, Description: "A stored sleep session was removed."},
+	{Name: EventSummaryCreated, Description: "A new daily score from a provider was stored: a sleep, recovery, readiness or activity score, a strain, a body battery, a stress or resilience score."},
+	{Name: EventSummaryUpdated, Description: "A stored daily score changed, for example because the provider re-scored the day; it keeps its id and gets a higher version."},
+	{Name: EventSummaryDeleted, Description: "A stored daily score was removed."},
 }
 
 // groupEvents are the timeseries group events in Open Wearables' order, each

@@ -231,7 +231,8 @@ var withoutWebhook = []string{
 	"elevation", "latitude", "longitude", "air_temperature",
 }
 
-var wearstreamEvents = []string{"workout.updated", "workout.deleted", "sleep.updated", "sleep.deleted"}
+var wearstreamEvents = []string{"workout.updated", "workout.deleted", "sleep.updated", "sleep.deleted",
+	"summary.created", "summary.updated", "summary.deleted"}
 
 func TestCatalogEventCounts(t *testing.T) {
 	var session, groups, granular, own int
@@ -247,12 +248,12 @@ func TestCatalogEventCounts(t *testing.T) {
 			session++
 		}
 	}
-	if session != 8 || groups != 16 || granular != 87 || own != 4 {
-		t.Fatalf("got %d session, %d group, %d granular, %d wearstream events; want 8, 16, 87, 4",
+	if session != 8 || groups != 16 || granular != 87 || own != 7 {
+		t.Fatalf("got %d session, %d group, %d granular, %d wearstream events; want 8, 16, 87, 7",
 			session, groups, granular, own)
 	}
-	if n := len(EventTypes()); n != 111+4 {
-		t.Fatalf("got %d event types, want 115", n)
+	if n := len(EventTypes()); n != 111+7 {
+		t.Fatalf("got %d event types, want 118", n)
 	}
 	if len(referenceGroups) != 16 {
 		t.Fatalf("reference lists %d groups, want 16", len(referenceGroups))
@@ -282,6 +283,7 @@ func TestCatalogEventNames(t *testing.T) {
 		"connection.created", "connection.revoked", "sync.started", "sync.completed", "sync.failed",
 		"workout.created", "sleep.created", "menstrual_cycle.created",
 		"workout.updated", "workout.deleted", "sleep.updated", "sleep.deleted",
+		"summary.created", "summary.updated", "summary.deleted",
 	} {
 		e, ok := LookupEventType(name)
 		if !ok {

@@ -73,6 +73,7 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 		{t.Samples(), SampleBatch{}},
 		{t.Workouts(), Workout{}},
 		{t.Sleep(), Sleep{}},
+		{t.Summaries(), Summary{}},
 		{t.Lifecycle(), Lifecycle{}},
 		{t.Deliveries(), Attempt{}},
 		{t.DLQ(), DeadLetter{}},

@@ -87,6 +87,9 @@ func TestSerdeRoundTrip(t *testing.T) {
 			Laps: []schemas.WorkoutLap{{Kind: "lap", StartTime: at, EndTime: at.Add(5 * time.Minute), DistanceMeters: &f, SwimmingStroke: "freestyle"}}},
 		schemas.Sleep{ID: "s", StartTime: at, EndTime: at.Add(8 * time.Hour), Stages: &schemas.SleepStages{DeepMinutes: 90},
 			Intervals: []schemas.SleepInterval{{Stage: "deep", Start: at, End: at.Add(90 * time.Minute)}}},
+		schemas.Summary{ID: "sc", Category: schemas.SummaryReadiness, Date: "2026-01-14", RecordedAt: at, ZoneOffset: -300, Value: &f,
+			Qualifier: "good", Components: []schemas.SummaryComponent{{Name: "hrv_balance", Value: &f}, {Name: "sleep_balance", Qualifier: "fair"}},
+			Version: 3, Change: schemas.ChangeUpdated, IngestedAt: at},
 		schemas.RawEvent{ID: "r", Provider: "apple", Body: []byte(`{"a":1}`), Headers: map[string]string{"user-agent": "x"}, Parts: 1, ReceivedAt: at},
 		schemas.Endpoint{ID: "ep", FilterTypes: []string{"workout.created"}, SecretEnc: []byte{1, 2}, CreatedAt: at, UpdatedAt: at},
 	}

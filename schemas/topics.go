@@ -37,7 +37,7 @@ func (t Topics) Workouts() string { return t.Prefix + "workouts" }
 // Sleep carries Sleep records.
 func (t Topics) Sleep() string { return t.Prefix + "sleep" }
 
-// Summaries carries daily summaries and health scores.
+// Summaries carries Summary records: providers' daily scores.
 func (t Topics) Summaries() string { return t.Prefix + "summaries" }
 
 // Lifecycle carries connection and sync events.
@@ -88,7 +88,7 @@ func (t Topics) IngestJobs() string { return t.Prefix + "ingest.jobs" }
 
 // Canonical lists the topics that carry canonical data records.
 func (t Topics) Canonical() []string {
-	return []string{t.Samples(), t.Workouts(), t.Sleep()}
+	return []string{t.Samples(), t.Workouts(), t.Sleep(), t.Summaries()}
 }
 
 // Subject is the schema registry subject of a topic's values.

@@ -154,7 +154,7 @@ func (s *providerStack) latest(table, provider, recordID string) (version uint64
 
 func TestOuraEndToEnd(t *testing.T) {
 	fake := providertest.Oura(t)
-	s := startProviderStack(t, fake.Settings(), "connection.created", "sync.completed", "workout.created", "workout.updated", "workout.deleted")
+	s := startProviderStack(t, fake.Settings(), "connection.created", "sync.completed", "workout.created", "workout.updated", "workout.deleted", "summary.created")
 
 	// The worker subscribes to every data and event type; Oura's
 	// handshake reaches the gateway and is answered.
@@ -168,11 +168,16 @@ func TestOuraEndToEnd(t *testing.T) {
 	user := s.connect("oura", fake.Server)
 	waitFor(t, "the oura backfill in clickhouse", func() bool {
 		return count(t, s.conn, "workouts FINAL WHERE provider = 'oura'") == 3 && count(t, s.conn, "sleep FINAL WHERE provider = 'oura'") == 2 &&
-			count(t, s.conn, "samples FINAL WHERE provider = 'oura' AND series_type = 'steps'") == 1
+			count(t, s.conn, "samples FINAL WHERE provider = 'oura' AND series_type = 'steps'") == 1 &&
+			count(t, s.conn, "summaries_current WHERE provider = 'oura' AND category IN ('activity', 'readiness')") == 2
 	})
 	waitFor(t, "connection.created and workout.created", func() bool {
-		return s.rc.count("connection.created") == 1 && s.rc.count("workout.created") == 3
+		return s.rc.count("connection.created") == 1 && s.rc.count("workout.created") == 3 && s.rc.count("summary.created") == 2
 	})
+	var score *float64
+	if err := s.conn.QueryRow(context.Background(), "SELECT value FROM summaries_current WHERE provider = 'oura' AND category = 'readiness'").Scan(&score); err != nil || score == nil || *score != 84 {
+		t.Fatalf("oura readiness score = %v, %v", score, err)
+	}
 
 	post := func(body []byte) {
 		t.Helper()

@@ -64,12 +64,14 @@ func Golden(t testing.TB, name string, v any) {
 
 // goldenRecords is what a provider's golden file holds: the records of a
 // body, without the fields that only some normalisers fill, so that adding
-// one does not change the golden files of the others.
+// one does not change the golden files of the others. Summaries appear
+// only in the golden files of providers that give scores.
 type goldenRecords struct {
-	Samples  []schemas.SampleBatch
-	Workouts []schemas.Workout
-	Sleep    []schemas.Sleep
-	Skipped  map[string]int
+	Samples   []schemas.SampleBatch
+	Workouts  []schemas.Workout
+	Sleep     []schemas.Sleep
+	Summaries []schemas.Summary `json:",omitempty"`
+	Skipped   map[string]int
 }
 
 // GoldenRecords compares the records normalised from testdata/fixture
@@ -77,10 +79,11 @@ type goldenRecords struct {
 func GoldenRecords(t testing.TB, fixture string, recs ingest.Records) {
 	t.Helper()
 	Golden(t, strings.TrimSuffix(fixture, ".json")+".golden.json",
-		goldenRecords{recs.Samples, recs.Workouts, recs.Sleep, recs.Skipped})
+		goldenRecords{recs.Samples, recs.Workouts, recs.Sleep, recs.Summaries, recs.Skipped})
 }
 
-// IDs lists the ids of the records, one a line: batches, workouts, sleep.
+// IDs lists the ids of the records, one a line: batches, workouts, sleep,
+// summaries.
 func IDs(r ingest.Records) string {
 	var sb strings.Builder
 	for _, b := range r.Samples {
@@ -90,6 +93,9 @@ func IDs(r ingest.Records) string {
 		fmt.Fprintln(&sb, w.ID)
 	}
 	for _, s := range r.Sleep {
+		fmt.Fprintln(&sb, s.ID)
+	}
+	for _, s := range r.Summaries {
 		fmt.Fprintln(&sb, s.ID)
 	}
 	return sb.String()

@@ -51,6 +51,9 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 		return fmt.Errorf("cannot normalise oura daily_activity: neither timestamp nor day is a time")
 	}
 	n.out.SkipUnknown("daily_activity", keys, activityFields)
+	if err := n.score("daily_activity", raw); err != nil {
+		return err
+	}
 	for _, v := range []struct {
 		field, series string
 		x             ingest.Number
@@ -113,7 +116,9 @@ func (n *normalizer) readiness(raw []byte, keys map[string]json.RawMessage) erro
 		return fmt.Errorf("cannot normalise oura daily_readiness: neither timestamp nor day is a time")
 	}
 	n.out.SkipUnknown("daily_readiness", keys, readinessFields)
-	n.out.Skip("readiness score (no canonical record)")
+	if err := n.score("daily_readiness", raw); err != nil {
+		return err
+	}
 	for _, v := range []struct {
 		field, series string
 		x             ingest.Number

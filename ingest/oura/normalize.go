@@ -9,8 +9,8 @@
 //   - an object with "data": a collection response ({"data": [...],
 //     "next_token": ...}); each item tells its kind by its keys;
 //   - an object with "event_type" and "data_type": a webhook notification.
-//     A delete of a workout or sleep period becomes a deleted record with
-//     the id the record had; other notifications carry no data (the
+//     A delete of a workout, a sleep period or a scored daily document
+//     becomes a deleted record with the id the record had; other notifications carry no data (the
 //     document is fetched) and are counted as skipped;
 //   - any other object: one document (GET /v2/usercollection/{type}/{id}).
 //
@@ -19,7 +19,8 @@
 // ("spo2_percentage"), a daily readiness ("temperature_deviation" or
 // "contributors" with "hrv_balance"), a daily activity ("steps",
 // "active_calories" or "equivalent_walking_distance") or a daily sleep
-// score ("score" and "contributors"), which is counted as skipped. Anything
+// score ("score" and "contributors"). The three daily documents' scores
+// become summaries (score.go). Anything
 // else is an error when alone and skipped in a list, as is a body that is
 // not JSON.
 //
@@ -29,8 +30,7 @@
 // SpO2 average, resting heart rate), so that they never share a timestamp,
 // and with it an identity, with the measurements.
 //
-// What is left out, for want of a canonical record: the sleep, readiness
-// and activity scores and their contributors, daily_sleep, the activity
+// What is left out, for want of a canonical record: the activity
 // class and MET targets, inactivity alerts, tags, sessions and ring
 // configuration.
 package oura
@@ -164,8 +164,7 @@ func (n *normalizer) document(raw []byte, keys map[string]json.RawMessage, inLis
 	case has("steps") || has("active_calories") || has("equivalent_walking_distance"):
 		return n.activity(raw, keys)
 	case has("score") && has("contributors"):
-		n.out.Skip("daily_sleep score (no canonical record)")
-		return nil
+		return n.score("daily_sleep", raw)
 	}
 	if inList {
 		n.out.Skip("unknown oura list item")
@@ -215,6 +214,8 @@ func (n *normalizer) notification(body []byte) error {
 			ProviderRecordID: id, Deleted: true,
 			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 		})
+	case "daily_readiness", "daily_activity", "daily_sleep":
+		n.deletedScore(dataType, id)
 	default:
 		n.out.Skip("delete of " + ingest.Truncate(dataType, 40) + " (no canonical record)")
 	}

@@ -29,9 +29,9 @@
 // rate, HRV, SpO2 and skin temperature at the recovery's creation; the
 // sleep's respiratory rate at its end; a cycle's energy at its start).
 //
-// What is left out, for want of a canonical record: the recovery score,
-// strain (workouts and cycles), the sleep performance, consistency and
-// need, heart-rate zone durations, and a cycle's heart rates.
+// Recovery and cycle scores become summaries (score.go). What is left out,
+// for want of a canonical record: workout strain, the sleep performance,
+// consistency and need, and heart-rate zone durations.
 package whoop
 
 import (
@@ -203,6 +203,8 @@ func (n *normalizer) notification(body []byte) error {
 			ProviderRecordID: id, Deleted: true,
 			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 		})
+	case "recovery":
+		n.deletedRecovery(id)
 	default:
 		n.out.Skip("delete of " + ingest.Truncate(kind, 40) + " (no canonical record)")
 	}

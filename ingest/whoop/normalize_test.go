@@ -115,8 +115,13 @@ func TestDeleted(t *testing.T) {
 	if recs := normalize(t, sleep); len(recs.Sleep) != 1 || !recs.Sleep[0].Deleted {
 		t.Fatalf("sleep deleted %+v", recs)
 	}
-	recovery := strings.Replace(string(ingesttest.ReadFixture(t, "whoop_webhook_deleted.json")), "workout.deleted", "recovery.deleted", 1)
-	if recs := normalize(t, recovery); recs.Len() != 0 || len(recs.Skipped) != 1 {
+	// A recovery is named by its sleep's id: the delete finds its summary.
+	recovery := strings.NewReplacer("workout.deleted", "recovery.deleted",
+		"ecfc6a15-4661-442f-a9a4-f160dd7afae8", "123e4567-e89b-12d3-a456-426614174000").
+		Replace(string(ingesttest.ReadFixture(t, "whoop_webhook_deleted.json")))
+	scored := normalize(t, string(ingesttest.ReadFixture(t, "whoop_recovery.json")))
+	if recs := normalize(t, recovery); recs.Len() != 1 || len(recs.Summaries) != 1 || !recs.Summaries[0].Deleted ||
+		len(scored.Summaries) != 1 || recs.Summaries[0].ID != scored.Summaries[0].ID {
 		t.Fatalf("recovery deleted %+v", recs)
 	}
 }

@@ -11,6 +11,8 @@ package whoop
 //   - recovery: when SCORED, resting_heart_rate, hrv_rmssd_milli (RMSSD in
 //     ms), spo2_percentage and skin_temp_celsius at created_at.
 //   - cycle: when SCORED, kilojoule as the energy of the cycle at its start.
+//
+// Recovery and cycle scores also become summaries (score.go).
 
 import (
 	"encoding/json"
@@ -171,9 +173,13 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 }
 
 type recoveryDoc struct {
+	CycleID    ingest.Text `json:"cycle_id"`
+	SleepID    ingest.Text `json:"sleep_id"`
 	CreatedAt  ingest.Text `json:"created_at"`
 	ScoreState ingest.Text `json:"score_state"`
 	Score      *struct {
+		UserCalibrating  bool          `json:"user_calibrating"`
+		RecoveryScore    ingest.Number `json:"recovery_score"`
 		RestingHeartRate ingest.Number `json:"resting_heart_rate"`
 		HRVRMSSDMilli    ingest.Number `json:"hrv_rmssd_milli"`
 		SpO2Percentage   ingest.Number `json:"spo2_percentage"`
@@ -197,7 +203,17 @@ func (n *normalizer) recovery(raw []byte, keys map[string]json.RawMessage) error
 		n.out.Skip("recovery not scored")
 		return nil
 	}
-	n.out.Skip("recovery score (no canonical record)")
+	key, qualifier := string(r.SleepID), ""
+	if key == "" {
+		key = "cycle/" + string(r.CycleID)
+	}
+	if r.Score.UserCalibrating {
+		qualifier = "calibrating"
+	}
+	n.summary("recovery", schemas.SummaryRecovery, key, r.Score.RecoveryScore, 100, at, 0, qualifier, []component{
+		{"resting_heart_rate", r.Score.RestingHeartRate}, {"hrv_rmssd_milli", r.Score.HRVRMSSDMilli},
+		{"spo2_percentage", r.Score.SpO2Percentage}, {"skin_temp_celsius", r.Score.SkinTempCelsius},
+	})
 	for _, v := range []struct {
 		field, series string
 		x             ingest.Number
@@ -219,11 +235,15 @@ func (n *normalizer) recovery(raw []byte, keys map[string]json.RawMessage) error
 }
 
 type cycleDoc struct {
+	ID             ingest.Text `json:"id"`
 	Start          ingest.Text `json:"start"`
 	TimezoneOffset ingest.Text `json:"timezone_offset"`
 	ScoreState     ingest.Text `json:"score_state"`
 	Score          *struct {
-		Kilojoule ingest.Number `json:"kilojoule"`
+		Strain           ingest.Number `json:"strain"`
+		Kilojoule        ingest.Number `json:"kilojoule"`
+		AverageHeartRate ingest.Number `json:"average_heart_rate"`
+		MaxHeartRate     ingest.Number `json:"max_heart_rate"`
 	} `json:"score"`
 }
 
@@ -243,9 +263,13 @@ func (n *normalizer) cycle(raw []byte, keys map[string]json.RawMessage) error {
 		n.out.Skip("cycle not scored")
 		return nil
 	}
-	n.out.Skip("cycle strain (no canonical record)")
+	zone := n.zoneOf("cycle", string(c.TimezoneOffset))
+	n.summary("cycle", schemas.SummaryStrain, string(c.ID), c.Score.Strain, 21, start, zone, "", []component{
+		{"kilojoule", c.Score.Kilojoule}, {"average_heart_rate", c.Score.AverageHeartRate},
+		{"max_heart_rate", c.Score.MaxHeartRate},
+	})
 	if n.positive("cycle field score.kilojoule", c.Score.Kilojoule) != nil {
-		n.addSample(dailySource, "energy", start, c.Score.Kilojoule.Value/kJPerKcal, n.zoneOf("cycle", string(c.TimezoneOffset)), true)
+		n.addSample(dailySource, "energy", start, c.Score.Kilojoule.Value/kJPerKcal, zone, true)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	if n := count(t, conn, "SELECT count() FROM schema_migrations"); n != uint64(len(want)) {
 		t.Fatalf("schema_migrations has %d rows, want %d", n, len(want))
 	}
-	for _, table := range []string{"samples", "workouts", "sleep", "deliveries"} {
+	for _, table := range []string{"samples", "workouts", "sleep", "deliveries", "summaries"} {
 		if n := count(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", table); n != 1 {
 			t.Fatalf("table %s missing", table)
 		}

@@ -41,8 +41,8 @@ type Config struct {
 	// kgo.FetchIsolationLevel(kgo.ReadCommitted()).
 	Client *kgo.Client
 	// Decode turns a record value into *schemas.SampleBatch,
-	// *schemas.Workout, *schemas.Sleep or *schemas.Attempt (a delivery-log
-	// entry), or the same types as values.
+	// *schemas.Workout, *schemas.Sleep, *schemas.Summary or
+	// *schemas.Attempt (a delivery-log entry), or the same types as values.
 	Decode func(topic string, value []byte) (any, error)
 	// Writer inserts the batches.
 	Writer *Writer
@@ -61,8 +61,8 @@ type Config struct {
 
 // Stats are the sink's counters since it was created.
 type Stats struct {
-	// Samples, Workouts and Sleep count the rows written to each table.
-	Samples, Workouts, Sleep uint64
+	// Samples, Workouts, Sleep and Summaries count the rows written to each table.
+	Samples, Workouts, Sleep, Summaries uint64
 	// Attempts counts the webhook delivery attempts written to the delivery log.
 	Attempts uint64
 	// Records counts the Kafka records written.
@@ -86,7 +86,7 @@ type Stats struct {
 }
 
 // Rows returns the total rows written to all tables.
-func (s Stats) Rows() uint64 { return s.Samples + s.Workouts + s.Sleep }
+func (s Stats) Rows() uint64 { return s.Samples + s.Workouts + s.Sleep + s.Summaries }
 
 // Sink consumes canonical records from Kafka and writes them to ClickHouse.
 type Sink struct {
@@ -193,6 +193,8 @@ func (s *Sink) add(rec *kgo.Record) {
 		v = &r
 	case schemas.Sleep:
 		v = &r
+	case schemas.Summary:
+		v = &r
 	case schemas.Attempt:
 		v = &r
 	}
@@ -209,6 +211,9 @@ func (s *Sink) add(rec *kgo.Record) {
 		s.rows++
 	case *schemas.Sleep:
 		s.pending.Sleep = append(s.pending.Sleep, *r)
+		s.rows++
+	case *schemas.Summary:
+		s.pending.Summaries = append(s.pending.Summaries, *r)
 		s.rows++
 	case *schemas.Attempt:
 		s.pending.Attempts = append(s.pending.Attempts, *r)
@@ -273,6 +278,7 @@ func (s *Sink) flush(ctx context.Context) error {
 		}
 		s.stats.Workouts += uint64(len(s.pending.Workouts))
 		s.stats.Sleep += uint64(len(s.pending.Sleep))
+		s.stats.Summaries += uint64(len(s.pending.Summaries))
 		s.stats.Attempts += uint64(len(s.pending.Attempts))
 		s.stats.LastFlush, s.stats.LastFlushRows, s.stats.LastFlushTook = time.Now(), rows, took
 	}

@@ -15,7 +15,7 @@ import (
 
 // Samples, the bulk of the data, go in column by column (see writeSamples),
 // which costs far fewer allocations than batch.Append row by row; workouts
-// and sleep sessions are few and go in row by row.
+// sleep sessions and summaries are few and go in row by row.
 
 // ErrInvalid marks a record that can never be inserted (a malformed id, a
 // time outside the DateTime range, ...); retrying it is pointless.
@@ -23,23 +23,25 @@ var ErrInvalid = errors.New("invalid record")
 
 // Rows is what one Write inserts: each non-empty slice is one INSERT.
 type Rows struct {
-	Samples  []schemas.SampleBatch
-	Workouts []schemas.Workout
-	Sleep    []schemas.Sleep
-	Attempts []schemas.Attempt // webhook delivery attempts, for the deliveries table
+	Samples   []schemas.SampleBatch
+	Workouts  []schemas.Workout
+	Sleep     []schemas.Sleep
+	Summaries []schemas.Summary
+	Attempts  []schemas.Attempt // webhook delivery attempts, for the deliveries table
 }
 
-// Len is the number of table rows: samples plus workouts plus sleep sessions.
+// Len is the number of table rows: samples plus workouts, sleep sessions,
+// summaries and delivery attempts.
 func (r Rows) Len() int {
-	n := len(r.Workouts) + len(r.Sleep) + len(r.Attempts)
+	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts)
 	for i := range r.Samples {
 		n += len(r.Samples[i].Samples)
 	}
 	return n
 }
 
-// Writer inserts canonical records into the samples, workouts and sleep
-// tables of its connection's database.
+// Writer inserts canonical records into the samples, workouts, sleep and
+// summaries tables of its connection's database.
 type Writer struct {
 	conn driver.Conn
 }
@@ -51,6 +53,8 @@ func NewWriter(conn driver.Conn) *Writer {
 
 const (
 	workoutsInsert = "INSERT INTO workouts (tenant_id, user_id, id, source_id, provider, device, device_type, source_name, provider_record_id, type, name, start_time, end_time, zone_offset, duration_seconds, calories_kcal, distance_meters, avg_heart_rate_bpm, max_heart_rate_bpm, min_heart_rate_bpm, avg_pace_sec_per_km, elevation_gain_meters, steps, avg_speed_mps, max_speed_mps, avg_power_watts, raw_event_id, version, deleted, ingested_at)"
+
+	summariesInsert = "INSERT INTO summaries (tenant_id, user_id, id, source_id, provider, device, device_type, source_name, provider_record_id, category, date, recorded_at, zone_offset, value, qualifier, component_name, component_value, component_qualifier, raw_event_id, version, deleted, ingested_at)"
 
 	sleepInsert = "INSERT INTO sleep (tenant_id, user_id, id, source_id, provider, device, device_type, source_name, provider_record_id, start_time, end_time, zone_offset, duration_seconds, sleep_duration_seconds, in_bed_seconds, efficiency_percent, awake_minutes, light_minutes, deep_minutes, rem_minutes, is_nap, interval_stage, interval_start, interval_end, raw_event_id, version, deleted, ingested_at)"
 )
@@ -75,6 +79,11 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 			return err
 		}
 	}
+	for i := range rows.Summaries {
+		if err := checkSummary(&rows.Summaries[i]); err != nil {
+			return err
+		}
+	}
 	for i := range rows.Attempts {
 		if err := checkAttempt(&rows.Attempts[i]); err != nil {
 			return err
@@ -91,6 +100,9 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 		return err
 	}
 	if err := w.writeSleep(ctx, rows.Sleep, now); err != nil {
+		return err
+	}
+	if err := w.writeSummaries(ctx, rows.Summaries, now); err != nil {
 		return err
 	}
 	return w.writeAttempts(ctx, rows.Attempts)
@@ -275,6 +287,40 @@ func (w *Writer) writeSleep(ctx context.Context, sessions []schemas.Sleep, now t
 	return nil
 }
 
+func (w *Writer) writeSummaries(ctx context.Context, summaries []schemas.Summary, now time.Time) error {
+	if len(summaries) == 0 {
+		return nil
+	}
+	batch, err := w.conn.PrepareBatch(ctx, summariesInsert)
+	if err != nil {
+		return fmt.Errorf("cannot prepare summaries insert: %w", err)
+	}
+	defer abortUnsent(batch)
+	for i := range summaries {
+		r := &summaries[i]
+		name := make([]string, len(r.Components))
+		value := make([]*float64, len(r.Components))
+		qualifier := make([]string, len(r.Components))
+		for j, c := range r.Components {
+			name[j], value[j], qualifier[j] = c.Name, c.Value, c.Qualifier
+		}
+		err := batch.Append(
+			r.Tenant, uuid.MustParse(r.UserID), uuid.MustParse(r.ID),
+			r.Source.ID, r.Source.Provider, r.Source.Device, r.Source.DeviceType, r.Source.Name,
+			r.ProviderRecordID, r.Category, r.Date, clampTime(r.RecordedAt), int16(r.ZoneOffset),
+			r.Value, r.Qualifier, name, value, qualifier,
+			r.RawEventID, uint64(r.Version), boolByte(r.Deleted), ingestedTime(r.IngestedAt, now),
+		)
+		if err != nil {
+			return fmt.Errorf("cannot append summary %s: %w", r.ID, err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("cannot insert %d summaries: %w", len(summaries), err)
+	}
+	return nil
+}
+
 func boolByte(b bool) uint8 {
 	if b {
 		return 1
@@ -308,6 +354,8 @@ func check(record any) error {
 		return checkWorkout(r)
 	case *schemas.Sleep:
 		return checkSleep(r)
+	case *schemas.Summary:
+		return checkSummary(r)
 	case *schemas.Attempt:
 		return checkAttempt(r)
 	default:
@@ -356,6 +404,21 @@ func checkSleep(r *schemas.Sleep) error {
 			if err != nil {
 				return fmt.Errorf("sleep session %s, interval %d: %w", r.ID, i, err)
 			}
+		}
+	}
+	return nil
+}
+
+func checkSummary(r *schemas.Summary) error {
+	if err := checkCommon("summary", r.ID, r.UserID, r.Version, r.IngestedAt); err != nil {
+		return err
+	}
+	if r.Deleted && r.RecordedAt.IsZero() {
+		return nil // a delete that carries only the id
+	}
+	for _, err := range []error{checkTime("recorded_at", r.RecordedAt), checkZoneOffset(r.ZoneOffset)} {
+		if err != nil {
+			return fmt.Errorf("summary %s: %w", r.ID, err)
 		}
 	}
 	return nil

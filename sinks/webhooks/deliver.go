@@ -232,6 +232,8 @@ func Messages(record any) []Message {
 		return WorkoutMessages(*rec)
 	case *schemas.Sleep:
 		return SleepMessages(*rec)
+	case *schemas.Summary:
+		return SummaryMessages(*rec)
 	case *schemas.Lifecycle:
 		return LifecycleMessages(*rec)
 	}

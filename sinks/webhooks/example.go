@@ -60,6 +60,8 @@ func ExampleMessage(eventType, tenant, userID string) (Message, error) {
 		return workoutMessage(exampleWorkout(id.String(), tenant, userID, source, now), eventType), nil
 	case schemas.EventSleepCreated, schemas.EventSleepUpdated, schemas.EventSleepDeleted:
 		return sleepMessage(exampleSleep(id.String(), tenant, userID, now), eventType), nil
+	case schemas.EventSummaryCreated, schemas.EventSummaryUpdated, schemas.EventSummaryDeleted:
+		return summaryMessage(exampleSummary(id.String(), tenant, userID, now), eventType), nil
 	case schemas.EventConnectionCreated, schemas.EventConnectionRevoked,
 		schemas.EventSyncStarted, schemas.EventSyncCompleted, schemas.EventSyncFailed:
 		return LifecycleMessages(exampleLifecycle(id.String(), eventType, tenant, userID, now))[0], nil
@@ -88,6 +90,20 @@ func exampleWorkout(id, tenant, userID string, source schemas.Source, now time.T
 		ZoneOffset: 60, DurationSeconds: 3235, CaloriesKcal: &calories, DistanceMeters: &distance,
 		AvgHeartRateBPM: &avgHR, MaxHeartRateBPM: &maxHR, AvgPaceSecPerKm: &pace,
 		ElevationGainMeters: &gain, Version: 1, IngestedAt: now,
+	}
+}
+
+func exampleSummary(id, tenant, userID string, now time.Time) schemas.Summary {
+	score, hrv, rhr, temp := 84.0, 76.0, 90.0, 97.0
+	return schemas.Summary{
+		ID: id, Tenant: tenant, UserID: userID,
+		Source:   schemas.Source{Provider: "oura", ID: "oura:daily", Name: "Oura daily summary"},
+		Category: schemas.SummaryReadiness, Date: now.Add(-time.Hour).Format(time.DateOnly),
+		RecordedAt: now.Add(-2 * time.Hour), ZoneOffset: 60, Value: &score,
+		Components: []schemas.SummaryComponent{
+			{Name: "body_temperature", Value: &temp}, {Name: "hrv_balance", Value: &hrv}, {Name: "resting_heart_rate", Value: &rhr},
+		},
+		Version: 1, IngestedAt: now,
 	}
 }
 

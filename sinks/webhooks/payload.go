@@ -178,6 +178,54 @@ func SleepMessages(s schemas.Sleep) []Message {
 	return []Message{sleepMessage(s, event)}
 }
 
+// SummaryMessages returns the message announcing a provider's daily score:
+// summary.deleted for a deleted one, summary.updated for a changed one,
+// summary.created otherwise. Open Wearables has no such events; the data
+// object carries its health-score fields:
+//
+//	{"id", "user_id", "category", "date", "recorded_at", "zone_offset",
+//	 "value", "qualifier", "components": [{"name", "value", "qualifier"}],
+//	 "source": {"provider", "device"}}
+//
+// value and a component's value are null when not scored, qualifier is null
+// when the provider gives none, and a delete may carry only the id.
+func SummaryMessages(s schemas.Summary) []Message {
+	event := schemas.EventSummaryCreated
+	switch {
+	case s.Deleted:
+		event = schemas.EventSummaryDeleted
+	case s.Change == schemas.ChangeUpdated:
+		event = schemas.EventSummaryUpdated
+	}
+	return []Message{summaryMessage(s, event)}
+}
+
+// summaryMessage is the message of one summary event.
+func summaryMessage(s schemas.Summary, event string) Message {
+	data := summaryData{
+		ID:         s.ID,
+		UserID:     s.UserID,
+		Category:   optString(s.Category),
+		Date:       optString(s.Date),
+		RecordedAt: optTime(s.RecordedAt),
+		ZoneOffset: zoneOffset(s.ZoneOffset),
+		Value:      optNumber(s.Value),
+		Qualifier:  optString(s.Qualifier),
+		Components: make([]componentData, len(s.Components)),
+		Source:     newSource(s.Source),
+	}
+	for i, c := range s.Components {
+		data.Components[i] = componentData{Name: c.Name, Value: optNumber(c.Value), Qualifier: optString(c.Qualifier)}
+	}
+	return Message{
+		ID:     MessageID(event, s.ID, s.Version, 0),
+		Type:   event,
+		Tenant: s.Tenant,
+		UserID: s.UserID,
+		Body:   envelope(event, eventTime(s.IngestedAt, s.RecordedAt), appendJSON(nil, data)),
+	}
+}
+
 // LifecycleMessages returns the message announcing a connection or sync
 // event; lifecycle types without a webhook event give none.
 func LifecycleMessages(l schemas.Lifecycle) []Message {
@@ -351,6 +399,23 @@ type (
 		Stages               *stagesData    `json:"stages"`
 		Intervals            []intervalData `json:"sleep_stage_intervals"`
 		IsNap                bool           `json:"is_nap"`
+	}
+	componentData struct {
+		Name      string  `json:"name"`
+		Value     *number `json:"value"`
+		Qualifier *string `json:"qualifier"`
+	}
+	summaryData struct {
+		ID         string          `json:"id"`
+		UserID     string          `json:"user_id"`
+		Category   *string         `json:"category"`
+		Date       *string         `json:"date"`
+		RecordedAt *string         `json:"recorded_at"`
+		ZoneOffset string          `json:"zone_offset"`
+		Value      *number         `json:"value"`
+		Qualifier  *string         `json:"qualifier"`
+		Components []componentData `json:"components"`
+		Source     sourceData      `json:"source"`
 	}
 	connectionCreatedData struct {
 		UserID       string  `json:"user_id"`
