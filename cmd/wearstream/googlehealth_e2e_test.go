@@ -8,87 +8,16 @@ package main
 // rate reach ClickHouse; a notification is fetched over its interval.
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/ingest/providertest"
-	"github.com/wearstream/wearstream/internal/chserver"
-	"github.com/wearstream/wearstream/internal/testenv"
 )
 
 func TestGoogleHealthEndToEnd(t *testing.T) {
 	fake := providertest.GoogleHealth(t)
-	ch := chserver.TestServer(t)
-	db := ch.NewDatabase(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := "http://" + ln.Addr().String()
-	extra := map[string]string{"CLICKHOUSE_ADDR": ch.Addr, "CLICKHOUSE_DATABASE": db, "WEARSTREAM_PUBLIC_URL": api}
-	for k, v := range fake.Settings() {
-		extra[k] = v
-	}
-	env := testenv.Start(t, extra).Env
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	conn, err := connectClickHouse(ctx, env.Config, env.Logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	key, err := bootstrap(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for _, run := range []func(context.Context) error{
-		func(ctx context.Context) error { return gateway.New(env, gateway.WithClickHouse(conn)).Serve(ctx, ln) },
-		func(ctx context.Context) error { return process(ctx, env) },
-		func(ctx context.Context) error { return sink(ctx, env, conn) },
-		func(ctx context.Context) error { return deliver(ctx, env) },
-		func(ctx context.Context) error { return ingestWorker(ctx, env) },
-	} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := run(ctx); err != nil && ctx.Err() == nil {
-				t.Errorf("component stopped: %v", err)
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer cancel()
-
-	call := func(method, path string, body []byte, headers map[string]string, want int) map[string]any {
-		t.Helper()
-		req, _ := http.NewRequest(method, api+path, bytes.NewReader(body))
-		req.Header.Set("X-API-Key", key)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
-		}
-		var out map[string]any
-		_ = json.Unmarshal(raw, &out)
-		return out
-	}
+	s := startProviderStack(t, withFakes(fake))
+	call, conn := s.call, s.conn
 
 	// Google's endpoint verification: with the secret, then without.
 	verification := fake.Fixture("googlehealth", "google_health_verification.json", "")
@@ -96,15 +25,8 @@ func TestGoogleHealthEndToEnd(t *testing.T) {
 	call("POST", "/api/v1/providers/google_health/webhooks", verification, nil, 401)
 
 	// Connect; the backfill lists every data type.
-	jane := call("POST", "/api/v1/users", []byte(`{"email":"jane@example.com"}`), nil, 201)["id"].(string)
-	auth := call("GET", "/api/v1/oauth/google_health/authorize?user_id="+jane+"&redirect_uri="+url.QueryEscape("https://app.example/done"), nil, nil, 200)
-	authURL := auth["authorization_url"].(string)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Get(fake.Consent(authURL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	jane := s.user("jane@example.com")
+	res := s.consent(fake, s.authorize("google_health", jane))
 	if loc := res.Header.Get("Location"); !strings.Contains(loc, "status=success") {
 		t.Fatalf("callback redirected to %s", loc)
 	}

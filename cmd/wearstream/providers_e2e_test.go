@@ -10,123 +10,28 @@ package main
 // announced as connection.revoked.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/ingest/jobs"
 	"github.com/wearstream/wearstream/ingest/providertest"
-	"github.com/wearstream/wearstream/internal/chserver"
-	"github.com/wearstream/wearstream/internal/testenv"
 )
 
 func TestProvidersEndToEnd(t *testing.T) {
 	polar, suunto, garmin := providertest.Polar(t), providertest.Suunto(t), providertest.Garmin(t)
 	suunto.ExpiresIn = 60 // inside the refresh margin: every use refreshes
-	ch := chserver.TestServer(t)
-	db := ch.NewDatabase(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := "http://" + ln.Addr().String()
-	extra := map[string]string{"CLICKHOUSE_ADDR": ch.Addr, "CLICKHOUSE_DATABASE": db, "WEARSTREAM_PUBLIC_URL": api}
-	for _, f := range []*providertest.Server{polar, suunto, garmin} {
-		for k, v := range f.Settings() {
-			extra[k] = v
-		}
-	}
-	env := testenv.Start(t, extra).Env
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	conn, err := connectClickHouse(ctx, env.Config, env.Logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	key, err := bootstrap(ctx, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for _, run := range []func(context.Context) error{
-		func(ctx context.Context) error { return gateway.New(env, gateway.WithClickHouse(conn)).Serve(ctx, ln) },
-		func(ctx context.Context) error { return process(ctx, env) },
-		func(ctx context.Context) error { return sink(ctx, env, conn) },
-		func(ctx context.Context) error { return deliver(ctx, env) },
-		func(ctx context.Context) error { return ingestWorker(ctx, env) },
-	} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := run(ctx); err != nil && ctx.Err() == nil {
-				t.Errorf("component stopped: %v", err)
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer cancel()
-
-	call := func(method, path string, body []byte, headers map[string]string, want int) map[string]any {
-		t.Helper()
-		req, _ := http.NewRequest(method, api+path, bytes.NewReader(body))
-		req.Header.Set("X-API-Key", key)
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
-		}
-		var out map[string]any
-		_ = json.Unmarshal(raw, &out)
-		return out
-	}
-	connect := func(provider, user string, fake *providertest.Server) {
-		t.Helper()
-		auth := call("GET", "/api/v1/oauth/"+provider+"/authorize?user_id="+user+"&redirect_uri="+url.QueryEscape("https://app.example/done"), nil, nil, 200)
-		callback := fake.Consent(auth["authorization_url"].(string))
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		res, err := client.Get(callback)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "status=success") {
-			t.Fatalf("callback: %d to %s", res.StatusCode, loc)
-		}
-	}
-
-	rc := &receiver{t: t, got: map[string][]map[string]any{}, ids: map[string]int{}}
-	hook := httptest.NewServer(rc)
-	defer hook.Close()
-	ep := call("POST", "/api/v1/webhooks/endpoints", []byte(`{"url":"`+hook.URL+`/hook","filter_types":["connection.created","connection.revoked","sync.completed","workout.created","sleep.created"]}`), nil, 201)["id"].(string)
-	secret := call("GET", "/api/v1/webhooks/endpoints/"+ep+"/secret", nil, nil, 200)["key"].(string)
-	rc.mu.Lock()
-	rc.secret = secret
-	rc.mu.Unlock()
+	s := startProviderStack(t, withFakes(polar, suunto, garmin),
+		withEvents("connection.created", "connection.revoked", "sync.completed", "workout.created", "sleep.created"))
+	call, conn, rc, ctx := s.call, s.conn, s.rc, context.Background()
 
 	// Polar: connect, backfill, ClickHouse, webhooks.
-	jane := call("POST", "/api/v1/users", []byte(`{"email":"jane@example.com"}`), nil, 201)["id"].(string)
-	connect("polar", jane, polar)
+	jane := s.user("jane@example.com")
+	s.connectUser("polar", jane, polar)
 	waitFor(t, "polar workouts and sleep in clickhouse", func() bool {
 		return count(t, conn, "workouts FINAL WHERE provider = 'polar'") == 1 && count(t, conn, "sleep FINAL WHERE provider = 'polar'") >= 1 &&
 			count(t, conn, "samples FINAL WHERE provider = 'polar'") > 0
@@ -140,8 +45,8 @@ func TestProvidersEndToEnd(t *testing.T) {
 	})
 
 	// Suunto: connect with expiring tokens; the worker refreshes them.
-	john := call("POST", "/api/v1/users", []byte(`{"email":"john@example.com"}`), nil, 201)["id"].(string)
-	connect("suunto", john, suunto)
+	john := s.user("john@example.com")
+	s.connectUser("suunto", john, suunto)
 	waitFor(t, "the suunto backfill", func() bool { return count(t, conn, "workouts FINAL WHERE provider = 'suunto'") >= 1 })
 	if suunto.Issued() < 2 {
 		t.Fatalf("suunto tokens issued = %d: no refresh", suunto.Issued())
@@ -152,8 +57,8 @@ func TestProvidersEndToEnd(t *testing.T) {
 
 	// Garmin: connect (PKCE), then a push of activities: the body names two
 	// Garmin users; only the connected one's three workouts are kept.
-	ann := call("POST", "/api/v1/users", []byte(`{"email":"ann@example.com"}`), nil, 201)["id"].(string)
-	connect("garmin", ann, garmin)
+	ann := s.user("ann@example.com")
+	s.connectUser("garmin", ann, garmin)
 	push := garmin.Fixture("garmin", "garmin_push_activities.json", "")
 	call("POST", "/api/v1/providers/garmin/webhooks", push, map[string]string{"garmin-client-id": garmin.ClientID}, 200)
 	waitFor(t, "garmin workouts in clickhouse", func() bool {

@@ -20,7 +20,8 @@ import (
 func TestWhoopEndToEnd(t *testing.T) {
 	fake := providertest.Whoop(t)
 	fake.ExpiresIn = 60 // inside the refresh margin: every use refreshes
-	s := startProviderStack(t, fake.Settings(), "connection.created", "workout.created", "workout.deleted", "connection.revoked")
+	s := startProviderStack(t, withFakes(fake), withWorkerTick(100*time.Millisecond),
+		withEvents("connection.created", "workout.created", "workout.deleted", "connection.revoked"))
 
 	user := s.connect("whoop", fake)
 	waitFor(t, "the whoop backfill in clickhouse", func() bool {
