@@ -6,6 +6,8 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/wearstream/wearstream/schemas"
 )
 
 // ObjectKeys decodes a JSON object's top level; ok is false for anything
@@ -60,4 +62,12 @@ func Dedupe[T any](out *Records, recs []T, id func(*T) string, reason string) []
 		kept = append(kept, recs[i])
 	}
 	return kept
+}
+
+// DedupeByID drops the workouts and sleep sessions whose id came earlier in
+// the same body, counting them as skipped ("duplicate workout", "duplicate
+// sleep"); as with Dedupe, the last copy wins, at the place of the first.
+func (r *Records) DedupeByID() {
+	r.Workouts = Dedupe(r, r.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
+	r.Sleep = Dedupe(r, r.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
 }

@@ -101,8 +101,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		return ingest.Records{}, err
 	}
 	n.samples.Finish(&n.out)
-	n.out.Workouts = ingest.Dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
-	n.out.Sleep = ingest.Dedupe(&n.out, n.out.Sleep, func(s *schemas.Sleep) string { return s.ID }, "duplicate sleep")
+	n.out.DedupeByID()
 	return n.out, nil
 }
 
