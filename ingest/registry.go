@@ -40,9 +40,28 @@ type Records struct {
 	// with the recent segments of earlier bodies and emits its own
 	// sessions in place of Sleep.
 	SleepSegments []schemas.SourceSleep
+	// Deletions remove records the provider names by time, not by id (a
+	// Google Health DELETE notification): the processor deletes the
+	// records of the raw event's provider, tenant and user it emitted
+	// whose start lies in a deletion's range. Left out of JSON when empty.
+	Deletions []RangeDeletion `json:",omitempty"`
 	// Skipped counts input items that were understood but not kept, by
 	// reason or unknown type (for example "unknown type HKQuantityTypeIdentifierX").
 	Skipped map[string]int
+}
+
+// The kinds of record a RangeDeletion removes.
+const (
+	DeleteWorkouts = "workout"
+	DeleteSleep    = "sleep"
+)
+
+// RangeDeletion removes every workout (Kind DeleteWorkouts) or sleep
+// session (Kind DeleteSleep) of the raw event's provider, tenant and user
+// whose start time lies in [Start, End).
+type RangeDeletion struct {
+	Kind       string
+	Start, End time.Time
 }
 
 // Skip counts one skipped item under reason.

@@ -323,6 +323,12 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 		}
 		return true, nil
 	}
+	// Range deletions apply to what was emitted before this raw event.
+	deletedWorkouts, deletedSleep, err := p.rangeDeletes(tp, raw, recs.Deletions)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	recs.Workouts = append(deletedWorkouts, recs.Workouts...)
 	t := p.cfg.Topics
 	for i := range recs.Samples {
 		if err := add(t.Samples(), recs.Samples[i].UserID, recs.Samples[i]); err != nil {
@@ -350,6 +356,7 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 		recs.Sleep = sessions
 		out = append(out, changelog)
 	}
+	recs.Sleep = append(deletedSleep, recs.Sleep...)
 	for i := range recs.Sleep {
 		s := &recs.Sleep[i]
 		ok, err := revise(sleepRevision(*s), &s.Change, &s.Version)

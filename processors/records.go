@@ -35,9 +35,11 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+	"unique"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -50,7 +52,8 @@ const (
 
 // DefaultMaxTrackedRecords is how many workouts and sleep sessions the
 // processor remembers per raw partition unless configured otherwise. An
-// entry costs about 150 bytes of memory.
+// entry costs about 160 bytes of memory, plus one copy of the tenant and
+// user ids per user.
 const DefaultMaxTrackedRecords = 100_000
 
 // tracked is what the processor remembers of one emitted record.
@@ -58,8 +61,18 @@ type tracked struct {
 	fingerprint [16]byte
 	version     int64
 	start       int64 // Unix milliseconds: the oldest are forgotten first
-	deleted     bool
+	// owner is the record's tenant and user, interned: the records of a
+	// user share one copy, and an entry holds a pointer.
+	owner   unique.Handle[owner]
+	kind    uint8 // kindCodes
+	deleted bool
 }
+
+// owner is the tenant and user a record belongs to.
+type owner struct{ tenant, user string }
+
+// kindCodes are the kinds of record as tracked keeps them.
+var kindCodes = map[string]uint8{kindWorkout: 1, kindSleep: 2, kindSummary: 3}
 
 func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 	return func(b []byte) (tracked, error) {
@@ -67,7 +80,8 @@ func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 		if err := serde.Decode(b, &st); err != nil {
 			return tracked{}, err
 		}
-		t := tracked{version: st.Version, start: st.StartTime.UnixMilli(), deleted: st.Deleted}
+		t := tracked{version: st.Version, start: st.StartTime.UnixMilli(), deleted: st.Deleted,
+			owner: unique.Make(owner{st.Tenant, st.UserID}), kind: kindCodes[st.Kind]}
 		_, _ = hex.Decode(t.fingerprint[:], []byte(st.Fingerprint)) // a bad one reads as a change
 		return t, nil
 	}
@@ -138,8 +152,56 @@ func (p *Processor) revise(tp rawPartition, r revision) (string, int64, *kgo.Rec
 	if err != nil {
 		return "", 0, nil, err
 	}
-	p.records.set(state, r.id, tracked{fingerprint: r.fingerprint, version: version, start: r.start.UnixMilli(), deleted: r.deleted})
+	p.records.set(state, r.id, tracked{fingerprint: r.fingerprint, version: version, start: r.start.UnixMilli(), deleted: r.deleted,
+		owner: unique.Make(owner{r.tenant, r.user}), kind: kindCodes[r.kind]})
 	return change, version, p.records.record(tp, r.id, value), nil
+}
+
+// rangeDeletes resolves the range deletions of a raw event against the
+// state of its raw partition: every tracked record of the event's tenant
+// and user, of the deletion's kind, not deleted, whose start lies in
+// [Start, End) becomes an id-only delete (emitted through revise like any
+// delete), by id within each deletion. It scans the partition's state once
+// per deletion, which is rare.
+func (p *Processor) rangeDeletes(tp rawPartition, raw schemas.RawEvent, dels []ingest.RangeDeletion) ([]schemas.Workout, []schemas.Sleep, error) {
+	if len(dels) == 0 {
+		return nil, nil, nil
+	}
+	state, err := p.records.keys(tp)
+	if err != nil {
+		return nil, nil, err
+	}
+	who := unique.Make(owner{raw.Tenant, raw.UserID})
+	src := schemas.Source{Provider: tp.provider}
+	version, ingested := raw.ReceivedAt.UnixMilli(), raw.ReceivedAt.UTC()
+	var workouts []schemas.Workout
+	var sleep []schemas.Sleep
+	seen := map[string]bool{}
+	for _, d := range dels {
+		if d.Kind != kindWorkout && d.Kind != kindSleep {
+			continue
+		}
+		kind := kindCodes[d.Kind]
+		from, to := d.Start.UnixMilli(), d.End.UnixMilli()
+		var ids []string
+		for id, t := range state {
+			if t.kind == kind && t.owner == who && !t.deleted && t.start >= from && t.start < to && !seen[id] {
+				ids = append(ids, id)
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			seen[id] = true
+			if d.Kind == kindWorkout {
+				workouts = append(workouts, schemas.Workout{ID: id, Tenant: raw.Tenant, UserID: raw.UserID, Source: src,
+					Deleted: true, Version: version, RawEventID: raw.ID, IngestedAt: ingested})
+			} else {
+				sleep = append(sleep, schemas.Sleep{ID: id, Tenant: raw.Tenant, UserID: raw.UserID, Source: src,
+					Deleted: true, Version: version, RawEventID: raw.ID, IngestedAt: ingested})
+			}
+		}
+	}
+	return workouts, sleep, nil
 }
 
 // evict forgets the oldest tenth of a raw partition's records once it

@@ -5,7 +5,9 @@ package main
 // `wearstream dev`. Google's endpoint verification succeeds with the
 // secret and fails without it; a user connects under google_health (not
 // google, the SDK path) and the backfill's exercise, sleep, steps and heart
-// rate reach ClickHouse; a notification is fetched over its interval.
+// rate reach ClickHouse; a notification is fetched over its interval; a
+// DELETE of exercise over a workout's interval removes the workout from
+// workouts_current and sends workout.deleted.
 
 import (
 	"strings"
@@ -16,7 +18,7 @@ import (
 
 func TestGoogleHealthEndToEnd(t *testing.T) {
 	fake := providertest.GoogleHealth(t)
-	s := startProviderStack(t, withFakes(fake))
+	s := startProviderStack(t, withFakes(fake), withEvents("workout.deleted"))
 	call, conn := s.call, s.conn
 
 	// Google's endpoint verification: with the secret, then without.
@@ -48,5 +50,16 @@ func TestGoogleHealthEndToEnd(t *testing.T) {
 	got := fake.Requests("/v4/users/me/dataTypes/steps/dataPoints")
 	if f := got[len(got)-1].Query.Get("filter"); f != `interval.start_time >= "2026-01-14T08:00:00Z" AND interval.start_time < "2026-01-14T09:00:01Z"` {
 		t.Fatalf("filter %q", f)
+	}
+
+	// A DELETE names an interval: the workout starting in it goes.
+	del := []byte(`[{"data": {"healthUserId": "` + providertest.GoogleHealthUserID + `", "operation": "DELETE", "dataType": "exercise",
+		"intervals": [{"physicalTimeInterval": {"startTime": "2026-01-13T17:00:00Z", "endTime": "2026-01-13T17:45:00Z"}}]}}]`)
+	call("POST", "/api/v1/providers/google_health/webhooks", del, map[string]string{"Authorization": providertest.WebhookSecret}, 200)
+	waitFor(t, "the deleted workout gone and workout.deleted sent", func() bool {
+		return count(t, conn, "workouts_current WHERE provider = 'google_health'") == 1 && s.rc.count("workout.deleted") == 1
+	})
+	if n := count(t, conn, "workouts_current WHERE provider = 'google_health' AND start_time = '2026-01-13 17:00:00'"); n != 0 {
+		t.Fatalf("the deleted workout is still current (%d rows)", n)
 	}
 }

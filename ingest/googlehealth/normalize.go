@@ -14,7 +14,9 @@
 //     stages), steps (interval counts), heartRate (samples),
 //     dailyRestingHeartRate (daily values); others are counted as skipped;
 //   - an array of {"data": …} notifications, or {"type": "verification"}:
-//     webhook bodies, which carry no data and are counted as skipped.
+//     webhook bodies, which carry no data and are counted as skipped, but
+//     for a DELETE of exercise or sleep: it becomes a range deletion of
+//     each interval (the workouts or sessions starting in it).
 //
 // Anything else is an error. Times are RFC 3339; offsets are durations
 // ("3600s"). A data point is identified by its name.
@@ -72,7 +74,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 			if len(it.Data) == 0 {
 				return ingest.Records{}, fmt.Errorf("cannot normalise google health body: %w (an array item without data)", ErrUnknownShape)
 			}
-			n.out.Skip("notification (fetched)")
+			n.notification(it.Data)
 		}
 		return n.out, nil
 	}
@@ -103,6 +105,35 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	n.samples.Finish(&n.out)
 	n.out.DedupeByID()
 	return n.out, nil
+}
+
+// deletedKinds are the data types whose DELETE notifications remove
+// records, with the kind of record they remove.
+var deletedKinds = map[string]string{"exercise": ingest.DeleteWorkouts, "sleep": ingest.DeleteSleep}
+
+// notification reads one notification: a DELETE of exercise or sleep
+// becomes a range deletion of each interval, rounded up to the next second
+// as a fetch of it is; anything else is counted as skipped (an UPSERT is
+// fetched).
+func (n *normalizer) notification(data []byte) {
+	var d Notification
+	if json.Unmarshal(data, &d) != nil || !strings.EqualFold(d.Operation, "DELETE") {
+		n.out.Skip("notification (fetched)")
+		return
+	}
+	kind := deletedKinds[d.DataType]
+	if kind == "" {
+		n.out.Skip("delete of " + ingest.Truncate(d.DataType, 40) + " (no canonical record)")
+		return
+	}
+	for _, iv := range d.Intervals {
+		s, e, ok := iv.span()
+		if !ok {
+			n.out.Skip("delete with an invalid interval")
+			continue
+		}
+		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{Kind: kind, Start: s, End: e})
+	}
 }
 
 type normalizer struct {

@@ -109,7 +109,7 @@ func TestVerifyAndParse(t *testing.T) {
 		t.Fatalf("verification: %v, %v", items, err)
 	}
 	items, err := ParseWebhook(ingesttest.ReadFixture(t, "google_health_webhook.json"))
-	if err != nil || len(items) != 2 {
+	if err != nil || len(items) != 3 {
 		t.Fatalf("items %+v, %v", items, err)
 	}
 	if it := items[0]; it.ProviderUserID != "1234567890123456789" || it.Job != ingest.JobFetch || it.DataType != "steps" || it.URL != "2026-01-14T08:00:00Z/2026-01-14T09:00:01Z" {
@@ -117,6 +117,21 @@ func TestVerifyAndParse(t *testing.T) {
 	}
 	if items[1].DataType != "sleep" {
 		t.Errorf("sleep item %+v", items[1])
+	}
+	// The DELETE of exercise is kept as a raw event, which the normaliser
+	// turns into a range deletion.
+	del := items[2]
+	if del.Job != "" || del.ProviderUserID != "1234567890123456789" || del.Body == nil {
+		t.Fatalf("delete item %+v", del)
+	}
+	recs, err := Normalize(testContext(), del.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ingest.RangeDeletion{Kind: ingest.DeleteWorkouts,
+		Start: time.Date(2026, 1, 12, 17, 0, 0, 0, time.UTC), End: time.Date(2026, 1, 12, 17, 45, 1, 0, time.UTC)}
+	if len(recs.Deletions) != 1 || recs.Deletions[0] != want || recs.Len() != 0 {
+		t.Errorf("deletions %+v", recs.Deletions)
 	}
 }
 
@@ -141,7 +156,7 @@ func FuzzParseWebhook(f *testing.F) {
 			return
 		}
 		for _, it := range items {
-			if it.ProviderUserID == "" || it.URL == "" || filterField[it.DataType] == "" {
+			if it.ProviderUserID == "" || it.Body == nil && (it.URL == "" || filterField[it.DataType] == "") {
 				t.Fatalf("item %+v", it)
 			}
 		}

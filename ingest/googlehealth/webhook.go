@@ -9,8 +9,10 @@ package googlehealth
 // notification is an array of {"data": {healthUserId, operation, dataType,
 // intervals}}; an UPSERT becomes a fetch of the data type over each
 // interval. A DELETE names only an interval, not the data points it
-// removed, and is not acted on (the ECDSA X-HEALTHAPI-SIGNATURE is not
-// checked either).
+// removed: one of exercise or sleep is kept as a raw event (a one-item
+// notification array) that the normaliser turns into a range deletion;
+// other DELETEs are not acted on. The ECDSA X-HEALTHAPI-SIGNATURE is not
+// checked.
 
 import (
 	"encoding/json"
@@ -43,19 +45,35 @@ func Verify(s ingest.Settings, h http.Header, _ []byte) error {
 
 // Notification is the data of one notification.
 type Notification struct {
-	HealthUserID string `json:"healthUserId"`
-	Operation    string `json:"operation"`
-	DataType     string `json:"dataType"`
-	Intervals    []struct {
-		PhysicalTimeInterval struct {
-			StartTime string `json:"startTime"`
-			EndTime   string `json:"endTime"`
-		} `json:"physicalTimeInterval"`
-	} `json:"intervals"`
+	HealthUserID string                 `json:"healthUserId"`
+	Operation    string                 `json:"operation"`
+	DataType     string                 `json:"dataType"`
+	Intervals    []NotificationInterval `json:"intervals"`
+}
+
+// NotificationInterval is one interval of a notification.
+type NotificationInterval struct {
+	PhysicalTimeInterval struct {
+		StartTime string `json:"startTime"`
+		EndTime   string `json:"endTime"`
+	} `json:"physicalTimeInterval"`
+}
+
+// span is the interval as [start, end): the end rounded up to the next
+// second, as the data point filter compares with "<".
+func (iv NotificationInterval) span() (time.Time, time.Time, bool) {
+	s, err1 := time.Parse(time.RFC3339Nano, iv.PhysicalTimeInterval.StartTime)
+	e, err2 := time.Parse(time.RFC3339Nano, iv.PhysicalTimeInterval.EndTime)
+	if err1 != nil || err2 != nil || e.Before(s) {
+		return time.Time{}, time.Time{}, false
+	}
+	return s.UTC(), e.UTC().Add(time.Second).Truncate(time.Second), true
 }
 
 // ParseWebhook reads a verified body into fetches: Item.DataType is the
-// data type, Item.URL the interval as "start/end" (RFC 3339).
+// data type, Item.URL the interval as "start/end" (RFC 3339). A DELETE of
+// exercise or sleep becomes an item whose Body is that notification alone,
+// kept as a raw event.
 func ParseWebhook(body []byte) ([]ingest.Item, error) {
 	if keys, ok := ingest.ObjectKeys(body); ok {
 		var typ string
@@ -74,17 +92,24 @@ func ParseWebhook(body []byte) ([]ingest.Item, error) {
 	for _, it := range items {
 		d := it.Data
 		user := strings.TrimSpace(d.HealthUserID)
+		if user != "" && strings.EqualFold(d.Operation, "DELETE") && deletedKinds[d.DataType] != "" {
+			one, err := json.Marshal([]any{map[string]Notification{"data": d}})
+			if err != nil {
+				return nil, fmt.Errorf("cannot encode google health delete notification: %w", err)
+			}
+			out = append(out, ingest.Item{ProviderUserID: user, Body: one, ContentType: "application/json"})
+			continue
+		}
 		if user == "" || !strings.EqualFold(d.Operation, "UPSERT") || filterField[d.DataType] == "" {
 			continue
 		}
 		for _, iv := range d.Intervals {
-			s, err1 := time.Parse(time.RFC3339Nano, iv.PhysicalTimeInterval.StartTime)
-			e, err2 := time.Parse(time.RFC3339Nano, iv.PhysicalTimeInterval.EndTime)
-			if err1 != nil || err2 != nil || e.Before(s) {
+			s, e, ok := iv.span()
+			if !ok {
 				continue
 			}
 			out = append(out, ingest.Item{ProviderUserID: user, Job: ingest.JobFetch, DataType: d.DataType,
-				URL: s.UTC().Format(time.RFC3339) + "/" + e.UTC().Add(time.Second).Truncate(time.Second).Format(time.RFC3339)})
+				URL: s.Format(time.RFC3339) + "/" + e.Format(time.RFC3339)})
 		}
 	}
 	return out, nil

@@ -1,0 +1,84 @@
+package processors_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/internal/testenv"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// deletionsFormat is a raw event format whose body is a JSON list of range
+// deletions.
+const deletionsFormat = "application/x-wearstream-test-deletions"
+
+func init() {
+	ingest.RegisterFormat("apple", deletionsFormat, func(_ ingest.Context, body []byte) (ingest.Records, error) {
+		var recs ingest.Records
+		return recs, json.Unmarshal(body, &recs.Deletions)
+	})
+}
+
+// TestRangeDeletionAfterRestart creates two workouts, restarts the
+// processor (the new instance knows them only from the changelog) and sends
+// a range deletion covering the first: exactly one delete of it comes out.
+// The same deletion again deletes nothing, and a later workout is created.
+func TestRangeDeletionAfterRestart(t *testing.T) {
+	st := testenv.Start(t, nil)
+	env := st.Env
+	user := uuid.NewString()
+	produce := rawProducer(t, st, user)
+	start := time.Date(2026, 1, 14, 6, 0, 0, 0, time.UTC)
+	workout := func(id string, at time.Time) schemas.Workout {
+		return schemas.Workout{
+			ID: schemas.RecordID("t", user, "apple", "workout", id), Tenant: "t", UserID: user,
+			Source: schemas.Source{Provider: "apple", ID: "apple:watch"}, ProviderRecordID: id, Type: "running",
+			StartTime: at, EndTime: at.Add(time.Hour), DurationSeconds: 3600, Version: 1, IngestedAt: at,
+		}
+	}
+	encode := func(v any) []byte {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+
+	produce(workoutsFormat, encode([]schemas.Workout{workout("w1", start), workout("w2", start.Add(2*time.Hour))}))
+	_, stop := runProcessor(t, st)
+	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 2})
+	stop()
+
+	deletion := encode([]ingest.RangeDeletion{
+		{Kind: ingest.DeleteWorkouts, Start: start, End: start.Add(2 * time.Hour)}, // w2 starts at the end: kept
+		{Kind: ingest.DeleteSleep, Start: start, End: start.Add(3 * time.Hour)},    // no sleep: nothing
+	})
+	produce(deletionsFormat, deletion)
+	produce(deletionsFormat, deletion)
+	produce(workoutsFormat, encode([]schemas.Workout{workout("w3", start.Add(30*time.Minute))}))
+	_, stop = runProcessor(t, st)
+	defer stop()
+	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 4})
+
+	got := decodeWorkouts(t, env.Serde, committed(t, env.Brokers, env.Topics.Workouts()))
+	if len(got) != 4 {
+		t.Fatalf("got %d workout records, want 2 created, 1 deleted, 1 created", len(got))
+	}
+	w1, del, w3 := got[0], got[2], got[3]
+	if w1.ProviderRecordID != "w1" || del.ID != w1.ID || !del.Deleted || del.Change != schemas.ChangeDeleted || del.Version <= w1.Version {
+		t.Fatalf("w1 = %s %s v%d, then %s %s v%d deleted %v", w1.ID, w1.Change, w1.Version, del.ID, del.Change, del.Version, del.Deleted)
+	}
+	if del.UserID != user || del.Tenant != "t" || del.Source.Provider != "apple" {
+		t.Fatalf("delete = %+v", del)
+	}
+	if w3.ProviderRecordID != "w3" || w3.Change != schemas.ChangeCreated {
+		t.Fatalf("fourth record = %+v", w3)
+	}
+	if n := len(committed(t, env.Brokers, env.Topics.Sleep())); n != 0 {
+		t.Fatalf("got %d sleep records, want none", n)
+	}
+}
