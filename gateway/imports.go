@@ -59,6 +59,10 @@ func isImport(p string) bool {
 // imports. The server streams request bodies (for the imports), and a
 // streamed body larger than the limit or sent in chunks would otherwise be
 // read whole into memory by the first c.Body().
+// maxDrainBytes is how far over the limit a body may be and still be read
+// to its end before the 413 is sent.
+const maxDrainBytes = 1 << 20
+
 func (g *Gateway) limitBody(c *fiber.Ctx) error {
 	if isImport(c.Path()) {
 		// An upload answered before it was read to the end (a 401, a 404)
@@ -70,6 +74,12 @@ func (g *Gateway) limitBody(c *fiber.Ctx) error {
 	limit := g.env.Config.MaxBodyBytes
 	switch n := req.Header.ContentLength(); {
 	case n > limit:
+		// Read (and drop) a body that is not much too large before
+		// answering, as net/http does: a client still writing it would
+		// otherwise meet a closed connection instead of the 413.
+		if n-limit <= maxDrainBytes && req.IsBodyStream() {
+			_, _ = io.CopyN(io.Discard, c.Context().RequestBodyStream(), int64(n))
+		}
 		c.Context().SetConnectionClose()
 		return fiber.ErrRequestEntityTooLarge
 	case n == -1 && req.IsBodyStream(): // chunked
