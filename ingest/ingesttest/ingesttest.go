@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/schemas"
@@ -186,4 +187,41 @@ func CheckIntervals(t *testing.T, sleep []schemas.Sleep) {
 			}
 		}
 	}
+}
+
+// FindBatch returns the one sample batch of series in recs, failing the
+// test when there is none or more than one.
+func FindBatch(t testing.TB, recs ingest.Records, series string) schemas.SampleBatch {
+	t.Helper()
+	var found []schemas.SampleBatch
+	for _, b := range recs.Samples {
+		if b.SeriesType == series {
+			found = append(found, b)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one %s batch, got %d", series, len(found))
+	}
+	return found[0]
+}
+
+// WantFloat reports an error unless got is set and equal to want.
+func WantFloat(t testing.TB, what string, got *float64, want float64) {
+	t.Helper()
+	if got == nil {
+		t.Errorf("%s: got nil, want %v", what, want)
+		return
+	}
+	if *got != want {
+		t.Errorf("%s: got %v, want %v", what, *got, want)
+	}
+}
+
+// UTC parses an RFC 3339 time for a test table; it panics on a typo.
+func UTC(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
 }

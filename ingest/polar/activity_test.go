@@ -2,6 +2,7 @@ package polar
 
 import (
 	"fmt"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"testing"
 
 	"github.com/wearstream/wearstream/ingest"
@@ -10,7 +11,7 @@ import (
 
 func TestDailyActivityFixture(t *testing.T) {
 	recs := normalizeFixture(t, "polar_daily_activity.json")
-	day := utc("2026-01-14T00:00:00Z") // local midnight, no offset given
+	day := ingesttest.UTC("2026-01-14T00:00:00Z") // local midnight, no offset given
 	batch := func(series, source string) schemas.SampleBatch {
 		t.Helper()
 		for _, b := range recs.Samples {
@@ -56,7 +57,7 @@ func TestDailyActivityFixture(t *testing.T) {
 		value float64
 	}{{"2026-01-14T00:00:00Z", 0}, {"2026-01-14T07:00:00Z", 1480}, {"2026-01-14T08:00:00Z", 3022}} {
 		s := steps[i]
-		if !s.Time.Equal(utc(want.at)) || s.Value != want.value || s.IsDailyTotal == nil || *s.IsDailyTotal {
+		if !s.Time.Equal(ingesttest.UTC(want.at)) || s.Value != want.value || s.IsDailyTotal == nil || *s.IsDailyTotal {
 			t.Errorf("step sample %d: %v %v total %v, want %+v intraday", i, s.Time, s.Value, s.IsDailyTotal, want)
 		}
 	}
@@ -74,7 +75,7 @@ func TestExerciseTimeFromZones(t *testing.T) {
 			{"zone":"SEDENTARY","timestamp":"2026-01-14T08:05:00"},
 			{"zone":"VIGOROUS","timestamp":"2026-01-14T23:59:00"}]}}}`)
 	// 20 + 15 + 0:59 to the day's end.
-	if got := findBatch(t, recs, "exercise_time").Samples[0].Value; got != ingest.Tidy(35+59.0/60) {
+	if got := ingesttest.FindBatch(t, recs, "exercise_time").Samples[0].Value; got != ingest.Tidy(35+59.0/60) {
 		t.Errorf("exercise time %v", got)
 	}
 }
@@ -98,14 +99,14 @@ func TestDailyActivityMarkers(t *testing.T) {
 
 func TestContinuousHeartRateFixture(t *testing.T) {
 	recs := normalizeFixture(t, "polar_continuous_hr.json")
-	hr := findBatch(t, recs, "heart_rate")
+	hr := ingesttest.FindBatch(t, recs, "heart_rate")
 	if len(hr.Samples) != 5 || hr.Source.ID != "polar:account" || hr.Unit != "bpm" {
 		t.Fatalf("%d samples from %s", len(hr.Samples), hr.Source.ID)
 	}
-	if s := hr.Samples[3]; !s.Time.Equal(utc("2026-01-14T12:40:00Z")) || s.Value != 91 || s.ZoneOffset != 0 || s.IsDailyTotal != nil {
+	if s := hr.Samples[3]; !s.Time.Equal(ingesttest.UTC("2026-01-14T12:40:00Z")) || s.Value != 91 || s.ZoneOffset != 0 || s.IsDailyTotal != nil {
 		t.Errorf("fourth sample %+v, want 91 at 12:40 local (written as UTC, zone 0)", s)
 	}
-	if s := hr.Samples[4]; !s.Time.Equal(utc("2026-01-14T23:55:00Z")) {
+	if s := hr.Samples[4]; !s.Time.Equal(ingesttest.UTC("2026-01-14T23:55:00Z")) {
 		t.Errorf("last sample at %v, want 23:55 on the same date", s.Time)
 	}
 	if len(recs.Skipped) != 0 {
@@ -121,7 +122,7 @@ func TestContinuousHeartRateMarkers(t *testing.T) {
 	if fmt.Sprint(recs.Skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped %v, want %v", recs.Skipped, want)
 	}
-	if hr := findBatch(t, recs, "heart_rate").Samples; len(hr) != 1 || hr[0].Value != 62 {
+	if hr := ingesttest.FindBatch(t, recs, "heart_rate").Samples; len(hr) != 1 || hr[0].Value != 62 {
 		t.Errorf("heart rate %+v", hr)
 	}
 }
@@ -130,7 +131,7 @@ func TestNightlyRechargeFixture(t *testing.T) {
 	recs := normalizeFixture(t, "polar_nightly_recharge.json")
 	f := func(series, unit string, want ...float64) {
 		t.Helper()
-		b := findBatch(t, recs, series)
+		b := ingesttest.FindBatch(t, recs, series)
 		if b.Unit != unit || b.Source.ID != "polar:account" {
 			t.Errorf("%s: unit %q source %q", series, b.Unit, b.Source.ID)
 		}
@@ -143,10 +144,10 @@ func TestNightlyRechargeFixture(t *testing.T) {
 		}
 		// The recharge of the 14th measured the night from the 13th: 23:05
 		// is on the evening before the date.
-		if !b.Samples[0].Time.Equal(utc("2026-01-13T23:05:00Z")) {
+		if !b.Samples[0].Time.Equal(ingesttest.UTC("2026-01-13T23:05:00Z")) {
 			t.Errorf("%s: first sample at %v, want 23:05 on the 13th", series, b.Samples[0].Time)
 		}
-		if last := b.Samples[len(b.Samples)-1].Time; !last.Equal(utc("2026-01-13T23:25:00Z")) {
+		if last := b.Samples[len(b.Samples)-1].Time; !last.Equal(ingesttest.UTC("2026-01-13T23:25:00Z")) {
 			t.Errorf("%s: last sample at %v", series, last)
 		}
 	}
@@ -160,8 +161,8 @@ func TestNightlyRechargeFixture(t *testing.T) {
 func TestNightlyRechargeAverages(t *testing.T) {
 	recs := normalize(t, `{"recharges":[{"date":"2026-01-14","heart_rate_variability_avg":48,"breathing_rate_avg":0,
 		"hrv_samples":{"01:00":0,"xx":3}}]}`)
-	hrv := findBatch(t, recs, "heart_rate_variability_rmssd").Samples
-	if len(hrv) != 1 || hrv[0].Value != 48 || !hrv[0].Time.Equal(utc("2026-01-14T00:00:00Z")) || findBatch(t, recs, "heart_rate_variability_rmssd").Source.ID != "polar:daily" {
+	hrv := ingesttest.FindBatch(t, recs, "heart_rate_variability_rmssd").Samples
+	if len(hrv) != 1 || hrv[0].Value != 48 || !hrv[0].Time.Equal(ingesttest.UTC("2026-01-14T00:00:00Z")) || ingesttest.FindBatch(t, recs, "heart_rate_variability_rmssd").Source.ID != "polar:daily" {
 		t.Errorf("hrv %+v, want the average at the date's midnight when no sample is usable", hrv)
 	}
 	want := map[string]int{

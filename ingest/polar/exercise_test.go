@@ -2,6 +2,7 @@ package polar
 
 import (
 	"fmt"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func TestExerciseFixture(t *testing.T) {
 	w := recs.Workouts[0]
 	// start_time 10:40:02 is local time at UTC+3 (start_time_utc_offset
 	// 180), so the exercise started at 07:40:02 UTC, not 13:40:02.
-	if want := utc("2008-10-13T07:40:02Z"); !w.StartTime.Equal(want) {
+	if want := ingesttest.UTC("2008-10-13T07:40:02Z"); !w.StartTime.Equal(want) {
 		t.Errorf("start %v, want %v", w.StartTime, want)
 	}
 	if local := w.StartTime.Add(time.Duration(w.ZoneOffset) * time.Minute); local.Format("15:04:05") != "10:40:02" {
@@ -26,16 +27,16 @@ func TestExerciseFixture(t *testing.T) {
 		t.Errorf("zone offset %d, want 180", w.ZoneOffset)
 	}
 	// PT2H44M.
-	if w.DurationSeconds != 9840 || !w.EndTime.Equal(utc("2008-10-13T10:24:02Z")) {
+	if w.DurationSeconds != 9840 || !w.EndTime.Equal(ingesttest.UTC("2008-10-13T10:24:02Z")) {
 		t.Errorf("duration %v, end %v; want 9840 s ending 10:24:02 UTC", w.DurationSeconds, w.EndTime)
 	}
 	if w.Type != "water_skiing" {
 		t.Errorf("OTHER/WATERSPORTS_WATERSKI became %q, want water_skiing", w.Type)
 	}
-	wantFloat(t, "calories", w.CaloriesKcal, 530)
-	wantFloat(t, "distance", w.DistanceMeters, 1600)
-	wantFloat(t, "avg heart rate", w.AvgHeartRateBPM, 129)
-	wantFloat(t, "max heart rate", w.MaxHeartRateBPM, 147)
+	ingesttest.WantFloat(t, "calories", w.CaloriesKcal, 530)
+	ingesttest.WantFloat(t, "distance", w.DistanceMeters, 1600)
+	ingesttest.WantFloat(t, "avg heart rate", w.AvgHeartRateBPM, 129)
+	ingesttest.WantFloat(t, "max heart rate", w.MaxHeartRateBPM, 147)
 	if w.AvgPaceSecPerKm != nil || w.MinHeartRateBPM != nil || w.Steps != nil {
 		t.Errorf("fields Polar does not give were set: %+v", w)
 	}
@@ -59,7 +60,7 @@ func TestExerciseOffsets(t *testing.T) {
 		t.Helper()
 		body := fmt.Sprintf(`{"id":"x","sport":"RUNNING","start_time":%q,"start_time_utc_offset":%v,"duration":"PT1H"}`, startTime, offset)
 		w := normalize(t, body).Workouts[0]
-		if !w.StartTime.Equal(utc(wantUTC)) || w.ZoneOffset != wantZone {
+		if !w.StartTime.Equal(ingesttest.UTC(wantUTC)) || w.ZoneOffset != wantZone {
 			t.Errorf("%s at %v: start %v zone %d, want %s zone %d", startTime, offset, w.StartTime, w.ZoneOffset, wantUTC, wantZone)
 		}
 	}
@@ -75,7 +76,7 @@ func TestExerciseOffsets(t *testing.T) {
 
 func TestExerciseOffsetInvalid(t *testing.T) {
 	recs := normalize(t, `{"id":"x","sport":"RUNNING","start_time":"2026-01-14T07:00:00","start_time_utc_offset":5000,"duration":"PT1H"}`)
-	if w := recs.Workouts[0]; w.ZoneOffset != 0 || !w.StartTime.Equal(utc("2026-01-14T07:00:00Z")) {
+	if w := recs.Workouts[0]; w.ZoneOffset != 0 || !w.StartTime.Equal(ingesttest.UTC("2026-01-14T07:00:00Z")) {
 		t.Errorf("start %v zone %d", w.StartTime, w.ZoneOffset)
 	}
 	if recs.Skipped["invalid exercise field start_time_utc_offset"] != 1 {
@@ -127,7 +128,7 @@ func TestExerciseMarkers(t *testing.T) {
 
 func TestExercisePace(t *testing.T) {
 	w := normalize(t, `{"id":"x","sport":"RUNNING","start_time":"2026-01-14T07:00:00","start_time_utc_offset":60,"duration":"PT50M","distance":10000}`).Workouts[0]
-	wantFloat(t, "pace", w.AvgPaceSecPerKm, 300) // 3000 s over 10 km
+	ingesttest.WantFloat(t, "pace", w.AvgPaceSecPerKm, 300) // 3000 s over 10 km
 }
 
 // exerciseWithSamples is the fixture's shape with the sample streams of
@@ -152,10 +153,10 @@ const exerciseWithSamples = `{
 
 func TestExerciseSamples(t *testing.T) {
 	recs := normalize(t, exerciseWithSamples)
-	start := utc("2026-01-14T12:00:00Z") // 07:00 at UTC−5
+	start := ingesttest.UTC("2026-01-14T12:00:00Z") // 07:00 at UTC−5
 	f := func(series, unit string, want ...float64) {
 		t.Helper()
-		b := findBatch(t, recs, series)
+		b := ingesttest.FindBatch(t, recs, series)
 		if b.Unit != unit || b.Source.ID != "polar:A1B2C3D4" {
 			t.Errorf("%s: unit %q source %q", series, b.Unit, b.Source.ID)
 		}
@@ -175,11 +176,11 @@ func TestExerciseSamples(t *testing.T) {
 	f("cadence", "rpm", 85, 86)
 	f("elevation", "meters", -2.5, 12)
 	f("power", "watts", 250, 260)
-	hr := findBatch(t, recs, "heart_rate").Samples
+	hr := ingesttest.FindBatch(t, recs, "heart_rate").Samples
 	if !hr[0].Time.Equal(start) || !hr[1].Time.Equal(start.Add(20*time.Second)) {
 		t.Errorf("heart rate at %v and %v, want start and start+20 s (5 s rate, 5th value)", hr[0].Time, hr[1].Time)
 	}
-	if sp := findBatch(t, recs, "speed").Samples; !sp[2].Time.Equal(start.Add(2 * time.Second)) {
+	if sp := ingesttest.FindBatch(t, recs, "speed").Samples; !sp[2].Time.Equal(start.Add(2 * time.Second)) {
 		t.Errorf("third speed sample at %v", sp[2].Time)
 	}
 	want := map[string]int{

@@ -46,39 +46,6 @@ func normalizeFixture(t *testing.T, name string) ingest.Records {
 	return normalize(t, string(ingesttest.ReadFixture(t, name)))
 }
 
-func findBatch(t *testing.T, recs ingest.Records, series string) schemas.SampleBatch {
-	t.Helper()
-	var found []schemas.SampleBatch
-	for _, b := range recs.Samples {
-		if b.SeriesType == series {
-			found = append(found, b)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("want one %s batch, got %d", series, len(found))
-	}
-	return found[0]
-}
-
-func wantFloat(t *testing.T, what string, got *float64, want float64) {
-	t.Helper()
-	if got == nil {
-		t.Errorf("%s: got nil, want %v", what, want)
-		return
-	}
-	if *got != want {
-		t.Errorf("%s: got %v, want %v", what, *got, want)
-	}
-}
-
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
 func TestGolden(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
@@ -187,7 +154,7 @@ func TestIDsSurviveRefetch(t *testing.T) {
 	if want := schemas.RecordID("tenant-1", "user-1", "polar", "sleep", "2026-01-14"); night.Sleep[0].ID != want {
 		t.Errorf("sleep id %s, want RecordID over the night's date (%s)", night.Sleep[0].ID, want)
 	}
-	hr := findBatch(t, night, "heart_rate")
+	hr := ingesttest.FindBatch(t, night, "heart_rate")
 	if want := schemas.NameID("tenant-1", "user-1", "polar", "samples", "polar:C2D4E6F8", "heart_rate", "raw-1"); hr.ID != want {
 		t.Errorf("batch id %s, want %s", hr.ID, want)
 	}

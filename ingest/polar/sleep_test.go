@@ -2,6 +2,7 @@ package polar
 
 import (
 	"fmt"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func TestSleepFixture(t *testing.T) {
 	}
 	s := recs.Sleep[0]
 	// 22:54:30 and 06:41:00 at UTC−5.
-	if !s.StartTime.Equal(utc("2026-01-14T03:54:30Z")) || !s.EndTime.Equal(utc("2026-01-14T11:41:00Z")) || s.ZoneOffset != -300 {
+	if !s.StartTime.Equal(ingesttest.UTC("2026-01-14T03:54:30Z")) || !s.EndTime.Equal(ingesttest.UTC("2026-01-14T11:41:00Z")) || s.ZoneOffset != -300 {
 		t.Errorf("span %v – %v zone %d", s.StartTime, s.EndTime, s.ZoneOffset)
 	}
 	// By hand: light 13860 s, deep 5640 s, REM 6720 s, interruptions 1770 s;
@@ -28,7 +29,7 @@ func TestSleepFixture(t *testing.T) {
 	if s.SleepDurationSeconds != 26220 || s.InBedSeconds != 27990 || s.DurationSeconds != 27990 {
 		t.Errorf("sleep %v, in bed %v, duration %v", s.SleepDurationSeconds, s.InBedSeconds, s.DurationSeconds)
 	}
-	wantFloat(t, "efficiency", s.EfficiencyPercent, ingest.Tidy(26220.0/27990*100))
+	ingesttest.WantFloat(t, "efficiency", s.EfficiencyPercent, ingest.Tidy(26220.0/27990*100))
 	if s.IsNap {
 		t.Error("a night is not a nap")
 	}
@@ -61,19 +62,19 @@ func TestSleepFixture(t *testing.T) {
 			t.Errorf("interval %d: %+v, want %+v", i, got, w)
 		}
 	}
-	if !s.Intervals[2].End.Equal(utc("2026-01-14T05:35:00Z")) {
+	if !s.Intervals[2].End.Equal(ingesttest.UTC("2026-01-14T05:35:00Z")) {
 		t.Errorf("the deep sleep from 23:40 ends at %v, want 00:35 local on the 14th", s.Intervals[2].End)
 	}
 
-	hr := findBatch(t, recs, "heart_rate")
+	hr := ingesttest.FindBatch(t, recs, "heart_rate")
 	if len(hr.Samples) != 12 || hr.Source.ID != "polar:C2D4E6F8" {
 		t.Fatalf("%d heart-rate samples from %s, want 12 from the sleep's device", len(hr.Samples), hr.Source.ID)
 	}
 	first, last := hr.Samples[0], hr.Samples[11]
-	if !first.Time.Equal(utc("2026-01-14T03:55:00Z")) || first.Value != 64 || first.ZoneOffset != -300 {
+	if !first.Time.Equal(ingesttest.UTC("2026-01-14T03:55:00Z")) || first.Value != 64 || first.ZoneOffset != -300 {
 		t.Errorf("first heart rate %+v, want 64 at 22:55 local", first)
 	}
-	if !last.Time.Equal(utc("2026-01-14T11:40:00Z")) || last.Value != 60 {
+	if !last.Time.Equal(ingesttest.UTC("2026-01-14T11:40:00Z")) || last.Value != 60 {
 		t.Errorf("last heart rate %+v, want 60 at 06:40 local on the 14th", last)
 	}
 	if len(recs.Skipped) != 0 {
@@ -103,7 +104,7 @@ func TestSleepEdges(t *testing.T) {
 	if want := (schemas.SleepStages{AwakeMinutes: 5, LightMinutes: 40}); *nap.Stages != want {
 		t.Errorf("nap stages %+v, want %+v", *nap.Stages, want)
 	}
-	if len(nap.Intervals) != 1 || nap.Intervals[0].Stage != "light" || !nap.Intervals[0].End.Equal(utc("2026-01-14T12:50:00Z")) {
+	if len(nap.Intervals) != 1 || nap.Intervals[0].Stage != "light" || !nap.Intervals[0].End.Equal(ingesttest.UTC("2026-01-14T12:50:00Z")) {
 		t.Errorf("nap intervals %+v", nap.Intervals)
 	}
 	// No stage totals: sleep is the span minus the interruptions, and the
@@ -121,7 +122,7 @@ func TestSleepEdges(t *testing.T) {
 	if fmt.Sprint(recs.Skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped\n got %v\nwant %v", recs.Skipped, want)
 	}
-	if hr := findBatch(t, recs, "heart_rate").Samples; len(hr) != 1 || hr[0].Value != 55 {
+	if hr := ingesttest.FindBatch(t, recs, "heart_rate").Samples; len(hr) != 1 || hr[0].Value != 55 {
 		t.Errorf("heart rate %+v", hr)
 	}
 }

@@ -20,14 +20,14 @@ func TestParseWebhookFixtures(t *testing.T) {
 	f("polar_webhook.json", Event{
 		Type: "EXERCISE", UserID: "475", EntityID: "aQlC83",
 		URL:       "https://www.polaraccesslink.com/v3/exercises/aQlC83",
-		Timestamp: utc("2018-05-15T14:22:24Z"),
+		Timestamp: ingesttest.UTC("2018-05-15T14:22:24Z"),
 	}, false)
 	f("polar_webhook_sleep.json", Event{
 		Type: "SLEEP", UserID: "475", EntityID: "2026-01-14",
 		URL:       "https://www.polaraccesslink.com/v3/users/sleep/2026-01-14",
-		Timestamp: utc("2026-01-14T06:51:02Z"),
+		Timestamp: ingesttest.UTC("2026-01-14T06:51:02Z"),
 	}, false)
-	f("polar_webhook_ping.json", Event{Type: "PING", Timestamp: utc("2026-01-14T12:00:00Z")}, true)
+	f("polar_webhook_ping.json", Event{Type: "PING", Timestamp: ingesttest.UTC("2026-01-14T12:00:00Z")}, true)
 }
 
 func TestParseWebhookErrors(t *testing.T) {

@@ -6,6 +6,7 @@ package sdk
 
 import (
 	"fmt"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"strings"
 	"testing"
 
@@ -296,7 +297,7 @@ func TestEveryWorkoutStatistic(t *testing.T) {
 			}
 			w := recs.Workouts[0]
 			if row.series != "" {
-				b := findBatch(t, recs, row.series)
+				b := ingesttest.FindBatch(t, recs, row.series)
 				if len(b.Samples) != 1 || !b.Samples[0].Time.Equal(w.EndTime) || !near(b.Samples[0].Value, row.want, 1e-6) {
 					t.Fatalf("%s sample %+v, want %v at the workout's end", row.series, b.Samples, row.want)
 				}

@@ -33,20 +33,6 @@ func normalizeFixture(t *testing.T, name, provider string) ingest.Records {
 	return recs
 }
 
-func findBatch(t *testing.T, recs ingest.Records, series string) schemas.SampleBatch {
-	t.Helper()
-	var found []schemas.SampleBatch
-	for _, b := range recs.Samples {
-		if b.SeriesType == series {
-			found = append(found, b)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("want one %s batch, got %d", series, len(found))
-	}
-	return found[0]
-}
-
 func findWorkout(t *testing.T, recs ingest.Records, typ string) schemas.Workout {
 	t.Helper()
 	for _, w := range recs.Workouts {
@@ -80,7 +66,7 @@ func TestHealthKitSamples(t *testing.T) {
 
 	f := func(series, unit string, want float64, zone int32) {
 		t.Helper()
-		b := findBatch(t, recs, series)
+		b := ingesttest.FindBatch(t, recs, series)
 		if b.Unit != unit {
 			t.Errorf("%s: unit %q, want %q", series, b.Unit, unit)
 		}
@@ -115,7 +101,7 @@ func TestHealthKitSamples(t *testing.T) {
 	f("average_met", "met", 1.6, 0)
 	f("weather_temperature", "celsius", 11.19, 0)
 
-	hr := findBatch(t, recs, "heart_rate")
+	hr := ingesttest.FindBatch(t, recs, "heart_rate")
 	if want := time.Date(2026, 1, 14, 5, 30, 12, 0, time.UTC); !hr.Samples[0].Time.Equal(want) {
 		t.Errorf("heart rate time %v, want %v", hr.Samples[0].Time, want)
 	}
@@ -129,7 +115,7 @@ func TestHealthKitSamples(t *testing.T) {
 	if hr.Source != wantSource {
 		t.Errorf("heart rate source %+v, want %+v", hr.Source, wantSource)
 	}
-	if got := findBatch(t, recs, "steps").Source.DeviceType; got != "phone" {
+	if got := ingesttest.FindBatch(t, recs, "steps").Source.DeviceType; got != "phone" {
 		t.Errorf("steps device type %q, want phone (inferred from iPhone10,5)", got)
 	}
 	for _, b := range recs.Samples {
@@ -236,11 +222,11 @@ func TestHealthKitWorkouts(t *testing.T) {
 func TestHealthConnect(t *testing.T) {
 	recs := normalizeFixture(t, "sdk_sync_health_connect.json", "google")
 
-	glucose := findBatch(t, recs, "blood_glucose").Samples[0].Value
+	glucose := ingesttest.FindBatch(t, recs, "blood_glucose").Samples[0].Value
 	if !near(glucose, 110.1, 0.1) {
 		t.Errorf("glucose 6.111 mmol/L = %v mg/dL, want 110.1 ± 0.1", glucose)
 	}
-	if hrv := findBatch(t, recs, "heart_rate_variability_rmssd").Samples[0].Value; hrv != 38.2 {
+	if hrv := ingesttest.FindBatch(t, recs, "heart_rate_variability_rmssd").Samples[0].Value; hrv != 38.2 {
 		t.Errorf("hrv rmssd %v, want 38.2", hrv)
 	}
 	for _, b := range recs.Samples {
@@ -248,19 +234,19 @@ func TestHealthConnect(t *testing.T) {
 			t.Error("Health Connect HRV went to sdnn")
 		}
 	}
-	if got := findBatch(t, recs, "heart_rate").Samples; len(got) != 2 || got[0].ZoneOffset != -300 {
+	if got := ingesttest.FindBatch(t, recs, "heart_rate").Samples; len(got) != 2 || got[0].ZoneOffset != -300 {
 		t.Errorf("heart rate samples %+v, want 2 at -05:00", got)
 	}
-	if v := findBatch(t, recs, "oxygen_saturation").Samples[0].Value; v != 96 {
+	if v := ingesttest.FindBatch(t, recs, "oxygen_saturation").Samples[0].Value; v != 96 {
 		t.Errorf("spo2 %v, want 96 (already percent)", v)
 	}
-	if v := findBatch(t, recs, "body_fat_percentage").Samples[0].Value; v != 30.4 {
+	if v := ingesttest.FindBatch(t, recs, "body_fat_percentage").Samples[0].Value; v != 30.4 {
 		t.Errorf("body fat %v, want 30.4 (already percent)", v)
 	}
-	if v := findBatch(t, recs, "height").Samples[0].Value; v != 175.26 {
+	if v := ingesttest.FindBatch(t, recs, "height").Samples[0].Value; v != 175.26 {
 		t.Errorf("height %v, want 175.26", v)
 	}
-	if v := findBatch(t, recs, "basal_energy").Samples[0].Value; v != 1580 {
+	if v := ingesttest.FindBatch(t, recs, "basal_energy").Samples[0].Value; v != 1580 {
 		t.Errorf("basal metabolic rate %v, want 1580 kcal", v)
 	}
 
@@ -306,13 +292,13 @@ func TestSamsung(t *testing.T) {
 	wantFloat(t, "max speed", w.MaxSpeedMPS, 3.2)
 	wantFloat(t, "elevation from altitudeGain", w.ElevationGainMeters, 45)
 	// The in-workout sample at 06:01, then meanCadence at the workout's end.
-	if got := findBatch(t, recs, "cadence").Samples; len(got) != 2 || got[0].Value != 155 || got[1].Value != 165 {
+	if got := ingesttest.FindBatch(t, recs, "cadence").Samples; len(got) != 2 || got[0].Value != 155 || got[1].Value != 165 {
 		t.Errorf("cadence samples %+v, want the workout sample 155 and meanCadence 165", got)
 	}
-	if got := findBatch(t, recs, "vo2_max").Samples[0].Value; got != 42.5 {
+	if got := ingesttest.FindBatch(t, recs, "vo2_max").Samples[0].Value; got != 42.5 {
 		t.Errorf("vo2max %v", got)
 	}
-	src := findBatch(t, recs, "blood_pressure_systolic").Source
+	src := ingesttest.FindBatch(t, recs, "blood_pressure_systolic").Source
 	want := schemas.Source{Provider: "samsung", ID: "samsung:com.sec.android.app.shealth", Name: "Galaxy Watch7", Device: "SM-R960", DeviceType: "watch"}
 	if src != want {
 		t.Errorf("source %+v, want %+v", src, want)
@@ -407,7 +393,7 @@ func TestInvalidItemsAreCounted(t *testing.T) {
 	if fmt.Sprint(recs.Skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped\n got %v\nwant %v", recs.Skipped, want)
 	}
-	hr := findBatch(t, recs, "heart_rate").Samples
+	hr := ingesttest.FindBatch(t, recs, "heart_rate").Samples
 	if len(hr) != 2 || hr[0].Value != 66 || hr[1].Value != 65 {
 		t.Errorf("heart rate samples %+v, want 66 (the later of two at 05:30:12) and 65 (a numeric string)", hr)
 	}

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"testing"
 	"time"
 )
@@ -31,19 +32,19 @@ func TestWorkoutRouteSamplesAndLaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := recs.Workouts[0]
-	lat := findBatch(t, recs, "latitude")
+	lat := ingesttest.FindBatch(t, recs, "latitude")
 	if lat.Source.ID != w.Source.ID || len(lat.Samples) != 2 || lat.Samples[1].Value != 52.2298 || lat.Samples[0].ZoneOffset != 60 {
 		t.Fatalf("latitude %+v (workout source %s)", lat, w.Source.ID)
 	}
-	if lon := findBatch(t, recs, "longitude"); len(lon.Samples) != 2 || lon.Samples[0].Value != 21.0122 {
+	if lon := ingesttest.FindBatch(t, recs, "longitude"); len(lon.Samples) != 2 || lon.Samples[0].Value != 21.0122 {
 		t.Fatalf("longitude %+v", lon.Samples)
 	}
-	if el := findBatch(t, recs, "elevation"); len(el.Samples) != 1 || el.Samples[0].Value != 101.4 {
+	if el := ingesttest.FindBatch(t, recs, "elevation"); len(el.Samples) != 1 || el.Samples[0].Value != 101.4 {
 		t.Fatalf("elevation %+v", el.Samples)
 	}
 	at := time.Date(2026, 1, 14, 6, 1, 0, 0, time.UTC)
 	for series, want := range map[string]float64{"heart_rate": 131, "speed": 3, "power": 250, "cadence": 170} {
-		b := findBatch(t, recs, series)
+		b := ingesttest.FindBatch(t, recs, series)
 		if len(b.Samples) != 1 || !b.Samples[0].Time.Equal(at) || !near(b.Samples[0].Value, want, 1e-9) || b.Source.ID != w.Source.ID {
 			t.Errorf("%s samples %+v, want %v at %v", series, b.Samples, want, at)
 		}

@@ -2,6 +2,7 @@ package suunto
 
 import (
 	"fmt"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"testing"
 
 	"github.com/wearstream/wearstream/ingest"
@@ -12,7 +13,7 @@ func TestActivityFixture(t *testing.T) {
 	recs := normalizeFixture(t, "suunto_webhook_247_activity.json")
 	f := func(series, unit string, want ...float64) {
 		t.Helper()
-		b := findBatch(t, recs, series)
+		b := ingesttest.FindBatch(t, recs, series)
 		if b.Unit != unit || b.Source.ID != "suunto:account" {
 			t.Errorf("%s: unit %q source %q", series, b.Unit, b.Source.ID)
 		}
@@ -37,7 +38,7 @@ func TestActivityFixture(t *testing.T) {
 	f("oxygen_saturation", "percent", 97) // 0.97
 	f("heart_rate_variability_rmssd", "ms", 41)
 	// 10:00 at +02:00 is 08:00 UTC.
-	if first := findBatch(t, recs, "heart_rate").Samples[0]; !first.Time.Equal(utc("2026-05-17T08:00:00Z")) {
+	if first := ingesttest.FindBatch(t, recs, "heart_rate").Samples[0]; !first.Time.Equal(ingesttest.UTC("2026-05-17T08:00:00Z")) {
 		t.Errorf("first heart rate at %v, want 08:00 UTC", first.Time)
 	}
 	if len(recs.Samples) != 5 || len(recs.Skipped) != 0 {
@@ -61,10 +62,10 @@ func TestActivityMarkers(t *testing.T) {
 	if fmt.Sprint(recs.Skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped\n got %v\nwant %v", recs.Skipped, want)
 	}
-	if s := findBatch(t, recs, "oxygen_saturation").Samples; len(s) != 1 || s[0].Value != 96.5 || s[0].ZoneOffset != -240 {
+	if s := ingesttest.FindBatch(t, recs, "oxygen_saturation").Samples; len(s) != 1 || s[0].Value != 96.5 || s[0].ZoneOffset != -240 {
 		t.Errorf("spo2 %+v, want 96.5 (already a percentage) at −04:00", s)
 	}
-	if s := findBatch(t, recs, "heart_rate").Samples[0]; !s.Time.Equal(utc("2026-05-17T14:10:00Z")) {
+	if s := ingesttest.FindBatch(t, recs, "heart_rate").Samples[0]; !s.Time.Equal(ingesttest.UTC("2026-05-17T14:10:00Z")) {
 		t.Errorf("heart rate at %v, want 14:10 UTC (10:10 at −04:00)", s.Time)
 	}
 }
@@ -84,7 +85,7 @@ func TestSleepFixture(t *testing.T) {
 	night, nap := recs.Sleep[0], recs.Sleep[1]
 
 	// 02:13 to 09:19 at +02:00.
-	if !night.StartTime.Equal(utc("2026-05-17T00:13:00Z")) || !night.EndTime.Equal(utc("2026-05-17T07:19:00Z")) || night.ZoneOffset != 120 {
+	if !night.StartTime.Equal(ingesttest.UTC("2026-05-17T00:13:00Z")) || !night.EndTime.Equal(ingesttest.UTC("2026-05-17T07:19:00Z")) || night.ZoneOffset != 120 {
 		t.Errorf("night %v – %v zone %d", night.StartTime, night.EndTime, night.ZoneOffset)
 	}
 	// By hand: deep 5610 + light 17970 + REM 1710 = 25290 s asleep of a
@@ -96,7 +97,7 @@ func TestSleepFixture(t *testing.T) {
 	if night.SleepDurationSeconds != 25290 || night.InBedSeconds != 25560 || night.DurationSeconds != 25560 || night.IsNap {
 		t.Errorf("night %+v", night)
 	}
-	wantFloat(t, "night efficiency", night.EfficiencyPercent, ingest.Tidy(25290.0/25560*100))
+	ingesttest.WantFloat(t, "night efficiency", night.EfficiencyPercent, ingest.Tidy(25290.0/25560*100))
 	if night.ProviderRecordID != "1778976780" || night.Source.ID != "suunto:account" || night.Intervals != nil {
 		t.Errorf("night ids %q %q intervals %v", night.ProviderRecordID, night.Source.ID, night.Intervals)
 	}
@@ -108,7 +109,7 @@ func TestSleepFixture(t *testing.T) {
 	// The night's minimum heart rate and average HRV, at its end, from the
 	// daily source; the nap has neither.
 	for series, v := range map[string]float64{"resting_heart_rate": 52, "heart_rate_variability_rmssd": 38} {
-		b := findBatch(t, recs, series)
+		b := ingesttest.FindBatch(t, recs, series)
 		if b.Source.ID != "suunto:daily" || len(b.Samples) != 1 || b.Samples[0].Value != v ||
 			!b.Samples[0].Time.Equal(night.EndTime) || b.Samples[0].ZoneOffset != 120 {
 			t.Errorf("%s: %+v", series, b)
@@ -132,7 +133,7 @@ func TestSleepEdges(t *testing.T) {
 	// No BedtimeEnd: start + Duration; no IsNap: a short afternoon sleep is
 	// a nap; no stages: sleep is Duration and the stage minutes unknown.
 	nap := recs.Sleep[0]
-	if !nap.EndTime.Equal(utc("2026-05-17T11:30:00Z")) || !nap.IsNap || nap.Stages != nil || nap.SleepDurationSeconds != 1800 {
+	if !nap.EndTime.Equal(ingesttest.UTC("2026-05-17T11:30:00Z")) || !nap.IsNap || nap.Stages != nil || nap.SleepDurationSeconds != 1800 {
 		t.Errorf("nap %+v", nap)
 	}
 	// Stage seconds beyond the span are capped at the span.

@@ -43,39 +43,6 @@ func normalizeFixture(t *testing.T, name string) ingest.Records {
 	return normalize(t, string(ingesttest.ReadFixture(t, name)))
 }
 
-func findBatch(t *testing.T, recs ingest.Records, series string) schemas.SampleBatch {
-	t.Helper()
-	var found []schemas.SampleBatch
-	for _, b := range recs.Samples {
-		if b.SeriesType == series {
-			found = append(found, b)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("want one %s batch, got %d", series, len(found))
-	}
-	return found[0]
-}
-
-func wantFloat(t *testing.T, what string, got *float64, want float64) {
-	t.Helper()
-	if got == nil {
-		t.Errorf("%s: got nil, want %v", what, want)
-		return
-	}
-	if *got != want {
-		t.Errorf("%s: got %v, want %v", what, *got, want)
-	}
-}
-
-func utc(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
-
 func TestGolden(t *testing.T) {
 	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
@@ -155,7 +122,7 @@ func TestUnknownItemsAreCounted(t *testing.T) {
 	if fmt.Sprint(recs.Skipped) != fmt.Sprint(want) {
 		t.Errorf("skipped\n got %v\nwant %v", recs.Skipped, want)
 	}
-	if hr := findBatch(t, recs, "heart_rate").Samples; len(hr) != 1 || hr[0].Value != 75 {
+	if hr := ingesttest.FindBatch(t, recs, "heart_rate").Samples; len(hr) != 1 || hr[0].Value != 75 {
 		t.Errorf("heart rate %+v, want the later of two at 10:00", hr)
 	}
 	recs = normalize(t, `{"type":"SOMETHING_NEW","username":"u"}`)
@@ -199,7 +166,7 @@ func TestWorkoutIDSurvivesRefetch(t *testing.T) {
 	if want := schemas.RecordID("tenant-1", "user-1", "suunto", "sleep", "1778976780"); sleep.ID != want {
 		t.Errorf("sleep id %s, want RecordID over the SleepId (%s)", sleep.ID, want)
 	}
-	hr := findBatch(t, normalizeFixture(t, "suunto_webhook_247_activity.json"), "heart_rate")
+	hr := ingesttest.FindBatch(t, normalizeFixture(t, "suunto_webhook_247_activity.json"), "heart_rate")
 	if want := schemas.NameID("tenant-1", "user-1", "suunto", "samples", "suunto:account", "heart_rate", "raw-1"); hr.ID != want {
 		t.Errorf("batch id %s, want %s", hr.ID, want)
 	}

@@ -2,6 +2,7 @@ package suunto
 
 import (
 	"fmt"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"testing"
 	"time"
 
@@ -17,28 +18,28 @@ func TestWebhookWorkoutFixture(t *testing.T) {
 	w := recs.Workouts[0]
 	// startTime 1702729200000 ms is 2023-12-16 12:20:00 UTC; at
 	// timeOffsetInMinutes 120 the local start is 14:20.
-	if !w.StartTime.Equal(utc("2023-12-16T12:20:00Z")) || w.ZoneOffset != 120 {
+	if !w.StartTime.Equal(ingesttest.UTC("2023-12-16T12:20:00Z")) || w.ZoneOffset != 120 {
 		t.Errorf("start %v zone %d", w.StartTime, w.ZoneOffset)
 	}
 	if local := w.StartTime.Add(time.Duration(w.ZoneOffset) * time.Minute); local.Format("15:04") != "14:20" {
 		t.Errorf("local start %s, want 14:20", local.Format("15:04"))
 	}
 	// No stopTime: the end is startTime + totalTime.
-	if w.DurationSeconds != 3600 || !w.EndTime.Equal(utc("2023-12-16T13:20:00Z")) {
+	if w.DurationSeconds != 3600 || !w.EndTime.Equal(ingesttest.UTC("2023-12-16T13:20:00Z")) {
 		t.Errorf("duration %v end %v", w.DurationSeconds, w.EndTime)
 	}
 	if w.Type != "cross_country_skiing" {
 		t.Errorf("activityId 3 became %q, want cross_country_skiing", w.Type)
 	}
-	wantFloat(t, "calories", w.CaloriesKcal, 500)
-	wantFloat(t, "distance", w.DistanceMeters, 10000)
-	wantFloat(t, "steps", w.Steps, 8500)
-	wantFloat(t, "ascent", w.ElevationGainMeters, 120.5)
-	wantFloat(t, "avg heart rate", w.AvgHeartRateBPM, 145)
-	wantFloat(t, "max heart rate", w.MaxHeartRateBPM, 175)
-	wantFloat(t, "avg speed", w.AvgSpeedMPS, 2.78)
-	wantFloat(t, "max speed", w.MaxSpeedMPS, 6)
-	wantFloat(t, "pace", w.AvgPaceSecPerKm, ingest.Tidy(1000/2.78))
+	ingesttest.WantFloat(t, "calories", w.CaloriesKcal, 500)
+	ingesttest.WantFloat(t, "distance", w.DistanceMeters, 10000)
+	ingesttest.WantFloat(t, "steps", w.Steps, 8500)
+	ingesttest.WantFloat(t, "ascent", w.ElevationGainMeters, 120.5)
+	ingesttest.WantFloat(t, "avg heart rate", w.AvgHeartRateBPM, 145)
+	ingesttest.WantFloat(t, "max heart rate", w.MaxHeartRateBPM, 175)
+	ingesttest.WantFloat(t, "avg speed", w.AvgSpeedMPS, 2.78)
+	ingesttest.WantFloat(t, "max speed", w.MaxSpeedMPS, 6)
+	ingesttest.WantFloat(t, "pace", w.AvgPaceSecPerKm, ingest.Tidy(1000/2.78))
 	want := schemas.Source{Provider: "suunto", ID: "suunto:account", Device: "Suunto Vertical", DeviceType: "watch"}
 	if w.Source != want {
 		t.Errorf("source %+v, want %+v", w.Source, want)
@@ -68,12 +69,12 @@ func TestWorkoutDetailsFixture(t *testing.T) {
 	}
 	// hrdata.max and userMaxHR (196) are the user's maximum, not the
 	// workout's (hrmax 79).
-	wantFloat(t, "avg heart rate", w.AvgHeartRateBPM, 78)
-	wantFloat(t, "max heart rate", w.MaxHeartRateBPM, 79)
-	wantFloat(t, "distance", w.DistanceMeters, 53)
-	wantFloat(t, "ascent", w.ElevationGainMeters, 2.4)
-	wantFloat(t, "avg speed", w.AvgSpeedMPS, 4.36)
-	wantFloat(t, "pace", w.AvgPaceSecPerKm, ingest.Tidy(1000/4.36)) // Suunto's avgPace 3.82 min/km
+	ingesttest.WantFloat(t, "avg heart rate", w.AvgHeartRateBPM, 78)
+	ingesttest.WantFloat(t, "max heart rate", w.MaxHeartRateBPM, 79)
+	ingesttest.WantFloat(t, "distance", w.DistanceMeters, 53)
+	ingesttest.WantFloat(t, "ascent", w.ElevationGainMeters, 2.4)
+	ingesttest.WantFloat(t, "avg speed", w.AvgSpeedMPS, 4.36)
+	ingesttest.WantFloat(t, "pace", w.AvgPaceSecPerKm, ingest.Tidy(1000/4.36)) // Suunto's avgPace 3.82 min/km
 	if w.CaloriesKcal != nil || w.Steps != nil {
 		t.Errorf("zero energy and step count became values: %v %v", w.CaloriesKcal, w.Steps)
 	}
@@ -90,7 +91,7 @@ func TestWorkoutOffsetsAndEnds(t *testing.T) {
 	f := func(fields string, wantStart, wantEnd string, wantZone int32, wantDur float64) {
 		t.Helper()
 		w := normalize(t, `{"workoutKey":"k","activityId":1,"startTime":1779025000000,`+fields+`}`).Workouts[0]
-		if !w.StartTime.Equal(utc(wantStart)) || !w.EndTime.Equal(utc(wantEnd)) || w.ZoneOffset != wantZone || w.DurationSeconds != wantDur {
+		if !w.StartTime.Equal(ingesttest.UTC(wantStart)) || !w.EndTime.Equal(ingesttest.UTC(wantEnd)) || w.ZoneOffset != wantZone || w.DurationSeconds != wantDur {
 			t.Errorf("%s: %v – %v zone %d duration %v", fields, w.StartTime, w.EndTime, w.ZoneOffset, w.DurationSeconds)
 		}
 	}
@@ -137,8 +138,8 @@ func TestWorkoutMarkers(t *testing.T) {
 		"hrdata":{"workoutAvgHR":0,"avg":120,"hrmax":0,"workoutMaxHR":0,"max":196},
 		"gear":{"name":"Suunto 9","serialNumber":"SN-1"},"mood":"fine"}`)
 	w := recs.Workouts[0]
-	wantFloat(t, "distance 0 is a value", w.DistanceMeters, 0)
-	wantFloat(t, "avg heart rate falls back to hrdata.avg", w.AvgHeartRateBPM, 120)
+	ingesttest.WantFloat(t, "distance 0 is a value", w.DistanceMeters, 0)
+	ingesttest.WantFloat(t, "avg heart rate falls back to hrdata.avg", w.AvgHeartRateBPM, 120)
 	if w.MaxHeartRateBPM != nil || w.CaloriesKcal != nil || w.AvgPaceSecPerKm != nil || w.ZoneOffset != 0 {
 		t.Errorf("workout %+v", w)
 	}
