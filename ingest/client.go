@@ -2,7 +2,8 @@ package ingest
 
 // Session is how provider code talks to a provider's API for one user: every
 // request carries the user's token and the provider's own headers, waits for
-// the provider's rate limiter, honours 429 and Retry-After, backs off on
+// the provider's rate limiter, honours 429 and Retry-After, hands the
+// provider's count of requests left (Budget) to the limiter, backs off on
 // network errors and 5xx, and is refused when a URL points anywhere but the
 // provider's API host, so a token never leaves for an address a webhook body
 // chose.
@@ -67,6 +68,11 @@ type Session struct {
 	HTTP *http.Client
 	// Limiter paces the provider's requests; nil for none.
 	Limiter *Limiter
+	// Budget reads from an answer's headers how many requests the provider
+	// still allows and when its count resets, for providers that say so
+	// (Fitbit); ok is false when the headers are absent. The Limiter then
+	// grants no more than that until the reset. Nil for none.
+	Budget func(h http.Header) (left int, reset time.Duration, ok bool)
 	// Header adds the provider's own headers (OAuth.Header).
 	Header func(s Settings, h map[string]string)
 	// MaxAttempts bounds the tries of one request (4 when 0).
@@ -150,6 +156,11 @@ func (s *Session) Do(ctx context.Context, method, pathOrURL string, q url.Values
 			}
 			last = err
 			continue
+		}
+		if s.Budget != nil && s.Limiter != nil {
+			if left, reset, ok := s.Budget(resp.Header); ok {
+				s.Limiter.Observe(left, reset)
+			}
 		}
 		if resp.Status >= 200 && resp.Status < 300 {
 			return resp, nil

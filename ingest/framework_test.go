@@ -86,14 +86,6 @@ func TestRetryAfter(t *testing.T) {
 	f("soon", 0)
 }
 
-func TestLimiterShare(t *testing.T) {
-	l := NewLimiter(RateLimit{Requests: 100, Per: time.Minute})
-	l.SetShare(4)
-	if l.Share() != 4 || l.capacity() != 25 {
-		t.Fatalf("share %d capacity %v", l.Share(), l.capacity())
-	}
-}
-
 func TestWindows(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := Windows(start, start.Add(65*24*time.Hour), 30*24*time.Hour)

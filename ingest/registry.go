@@ -40,10 +40,10 @@ type Records struct {
 	// with the recent segments of earlier bodies and emits its own
 	// sessions in place of Sleep.
 	SleepSegments []schemas.SourceSleep
-	// Deletions remove records the provider names by time, not by id (a
-	// Google Health DELETE notification): the processor deletes the
-	// records of the raw event's provider, tenant and user it emitted
-	// whose start lies in a deletion's range. Left out of JSON when empty.
+	// Deletions remove what the provider deleted without naming it by id:
+	// the records of a time range (a Google Health DELETE notification),
+	// or the samples a deleted record came with. Left out of JSON when
+	// empty.
 	Deletions []RangeDeletion `json:",omitempty"`
 	// Skipped counts input items that were understood but not kept, by
 	// reason or unknown type (for example "unknown type HKQuantityTypeIdentifierX").
@@ -54,14 +54,29 @@ type Records struct {
 const (
 	DeleteWorkouts = "workout"
 	DeleteSleep    = "sleep"
+	DeleteSamples  = "samples"
 )
 
-// RangeDeletion removes every workout (Kind DeleteWorkouts) or sleep
-// session (Kind DeleteSleep) of the raw event's provider, tenant and user
-// whose start time lies in [Start, End).
+// RangeDeletion removes, for the raw event's provider, tenant and user:
+//
+//   - Kind DeleteWorkouts or DeleteSleep: every workout or sleep session
+//     the processor emitted whose start time lies in [Start, End);
+//   - Kind DeleteSamples: every sample of SeriesTypes from SourceID (from
+//     every source of the provider when SourceID is empty) whose time lies
+//     in [Start, End) and whose version is below the raw event's.
+//
+// Record, instead of Start and End, names the canonical id of a workout,
+// sleep session or summary the processor emitted: the range is then that
+// record's span as the processor last saw it (a summary spans the 24 hours
+// from its recorded time), for a provider whose delete names only the
+// record it removed while the samples it came with must go too. A Record
+// the processor does not know deletes nothing.
 type RangeDeletion struct {
-	Kind       string
-	Start, End time.Time
+	Kind        string
+	Start, End  time.Time `json:",omitzero"`
+	Record      string    `json:",omitempty"`
+	SeriesTypes []string  `json:",omitempty"`
+	SourceID    string    `json:",omitempty"`
 }
 
 // Skip counts one skipped item under reason.

@@ -82,3 +82,76 @@ func TestRangeDeletionAfterRestart(t *testing.T) {
 		t.Fatalf("got %d sleep records, want none", n)
 	}
 }
+
+// TestSampleDeletions sends a workout, then in one raw event the deletions
+// of its samples (by record), of a range, of an unknown record and of an
+// unknown series type, then the workout's delete, then the deletion of its
+// samples again: the record's deletion spans the workout, the range is
+// kept as it is, and nothing comes of the unknown record, the unknown
+// series type or the already deleted workout. The processor restarts
+// between the two halves, so the workout's span comes from the changelog.
+func TestSampleDeletions(t *testing.T) {
+	st := testenv.Start(t, nil)
+	env := st.Env
+	user := uuid.NewString()
+	produce := rawProducer(t, st, user)
+	start := time.Date(2026, 1, 14, 6, 0, 0, 0, time.UTC)
+	w := schemas.Workout{
+		ID: schemas.RecordID("t", user, "apple", "workout", "w1"), Tenant: "t", UserID: user,
+		Source: schemas.Source{Provider: "apple", ID: "apple:watch"}, ProviderRecordID: "w1", Type: "running",
+		StartTime: start, EndTime: start.Add(time.Hour), DurationSeconds: 3600, Version: 1, IngestedAt: start,
+	}
+	encode := func(v any) []byte {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	produce(workoutsFormat, encode([]schemas.Workout{w}))
+	_, stop := runProcessor(t, st)
+	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 1})
+	stop()
+
+	byRecord := ingest.RangeDeletion{Kind: ingest.DeleteSamples, Record: w.ID, SeriesTypes: []string{"heart_rate", "speed"}, SourceID: "apple:watch"}
+	produce(deletionsFormat, encode([]ingest.RangeDeletion{
+		byRecord,
+		{Kind: ingest.DeleteSamples, Start: start.Add(-time.Hour), End: start, SeriesTypes: []string{"steps"}},
+		{Kind: ingest.DeleteSamples, Record: uuid.NewString(), SeriesTypes: []string{"heart_rate"}},
+		{Kind: ingest.DeleteSamples, Record: w.ID, SeriesTypes: []string{"no_such_series"}},
+	}))
+	gone := w
+	gone.Deleted, gone.Version = true, 2
+	produce(workoutsFormat, encode([]schemas.Workout{gone}))
+	produce(deletionsFormat, encode([]ingest.RangeDeletion{byRecord}))
+	_, stop = runProcessor(t, st)
+	defer stop()
+	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 2, env.Topics.Samples(): 3})
+
+	recs := committed(t, env.Brokers, env.Topics.Samples())
+	if len(recs) != 3 {
+		t.Fatalf("got %d sample batches, want 3 deletions", len(recs))
+	}
+	want := []struct {
+		series, source string
+		from, to       time.Time
+	}{
+		{"heart_rate", "apple:watch", start, start.Add(time.Hour + time.Millisecond)},
+		{"speed", "apple:watch", start, start.Add(time.Hour + time.Millisecond)},
+		{"steps", "", start.Add(-time.Hour), start},
+	}
+	for i, r := range recs {
+		var b schemas.SampleBatch
+		if err := env.Serde.Decode(r.Value, &b); err != nil {
+			t.Fatal(err)
+		}
+		wt := want[i]
+		if b.Deletion == nil || len(b.Samples) != 0 || b.SeriesType != wt.series || b.Source.ID != wt.source || b.Source.Provider != "apple" ||
+			!b.Deletion.Start.Equal(wt.from) || !b.Deletion.End.Equal(wt.to) || b.UserID != user || string(r.Key) != user {
+			t.Fatalf("batch %d = %+v (deletion %+v), want %+v", i, b, b.Deletion, wt)
+		}
+		if _, err := uuid.Parse(b.ID); err != nil || b.Version <= w.Version {
+			t.Fatalf("batch %d: id %q version %d", i, b.ID, b.Version)
+		}
+	}
+}

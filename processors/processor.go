@@ -324,15 +324,17 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 		return true, nil
 	}
 	// Range deletions apply to what was emitted before this raw event.
-	deletedWorkouts, deletedSleep, err := p.rangeDeletes(tp, raw, recs.Deletions)
+	dels, err := p.rangeDeletes(tp, raw, recs.Deletions)
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	recs.Workouts = append(deletedWorkouts, recs.Workouts...)
+	recs.Workouts = append(dels.workouts, recs.Workouts...)
 	t := p.cfg.Topics
-	for i := range recs.Samples {
-		if err := add(t.Samples(), recs.Samples[i].UserID, recs.Samples[i]); err != nil {
-			return nil, 0, 0, err
+	for _, batches := range [][]schemas.SampleBatch{dels.samples, recs.Samples} {
+		for i := range batches {
+			if err := add(t.Samples(), batches[i].UserID, batches[i]); err != nil {
+				return nil, 0, 0, err
+			}
 		}
 	}
 	for i := range recs.Workouts {
@@ -356,7 +358,7 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 		recs.Sleep = sessions
 		out = append(out, changelog)
 	}
-	recs.Sleep = append(deletedSleep, recs.Sleep...)
+	recs.Sleep = append(dels.sleep, recs.Sleep...)
 	for i := range recs.Sleep {
 		s := &recs.Sleep[i]
 		ok, err := revise(sleepRevision(*s), &s.Change, &s.Version)

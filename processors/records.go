@@ -22,6 +22,10 @@ package processors
 //     with a higher version; a repeated delete is not emitted;
 //   - content after a delete: emitted as "created" again.
 //
+// The state also keeps each record's span (start and end; a summary's is
+// the day from its recorded time), so that a provider delete naming only a
+// record can remove the samples that record came with (rangeDeletes).
+//
 // Memory is bounded per raw partition: past maxTracked records the oldest
 // tenth (by start time) are forgotten, with tombstones in the changelog in
 // the same transaction, so what Kafka holds and what memory holds agree. A
@@ -34,6 +38,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 	"unique"
 
@@ -61,6 +66,7 @@ type tracked struct {
 	fingerprint [16]byte
 	version     int64
 	start       int64 // Unix milliseconds: the oldest are forgotten first
+	end         int64 // Unix milliseconds; with start the span whose samples a delete removes
 	// owner is the record's tenant and user, interned: the records of a
 	// user share one copy, and an entry holds a pointer.
 	owner   unique.Handle[owner]
@@ -80,8 +86,10 @@ func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 		if err := serde.Decode(b, &st); err != nil {
 			return tracked{}, err
 		}
-		t := tracked{version: st.Version, start: st.StartTime.UnixMilli(), deleted: st.Deleted,
+		t := tracked{version: st.Version, start: st.StartTime.UnixMilli(), end: st.EndTime.UnixMilli(), deleted: st.Deleted,
 			owner: unique.Make(owner{st.Tenant, st.UserID}), kind: kindCodes[st.Kind]}
+		// Entries written before end_time existed end where they start.
+		t.end = max(t.end, t.start)
 		_, _ = hex.Decode(t.fingerprint[:], []byte(st.Fingerprint)) // a bad one reads as a change
 		return t, nil
 	}
@@ -90,7 +98,7 @@ func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 // revision is one workout or sleep session the normaliser produced.
 type revision struct {
 	kind, id, tenant, user string
-	start                  time.Time
+	start, end             time.Time
 	version                int64
 	deleted                bool
 	fingerprint            [16]byte
@@ -141,44 +149,69 @@ func (p *Processor) revise(tp rawPartition, r revision) (string, int64, *kgo.Rec
 		return "", 0, nil, nil
 	}
 	if known && r.start.IsZero() {
-		// A delete often carries only the id: keep the record's age.
-		r.start = time.UnixMilli(prev.start).UTC()
+		// A delete often carries only the id: keep the record's age and
+		// span.
+		r.start, r.end = time.UnixMilli(prev.start).UTC(), time.UnixMilli(prev.end).UTC()
+	}
+	if r.end.Before(r.start) {
+		r.end = r.start
 	}
 	value, err := p.cfg.Serde.Encode(schemas.RecordState{
 		ID: r.id, Kind: r.kind, Tenant: r.tenant, UserID: r.user,
 		Fingerprint: hex.EncodeToString(r.fingerprint[:]), Version: version, Deleted: r.deleted,
-		StartTime: r.start, UpdatedAt: r.ingestedAt,
+		StartTime: r.start, EndTime: r.end, UpdatedAt: r.ingestedAt,
 	})
 	if err != nil {
 		return "", 0, nil, err
 	}
-	p.records.set(state, r.id, tracked{fingerprint: r.fingerprint, version: version, start: r.start.UnixMilli(), deleted: r.deleted,
+	p.records.set(state, r.id, tracked{fingerprint: r.fingerprint, version: version, start: r.start.UnixMilli(), end: r.end.UnixMilli(), deleted: r.deleted,
 		owner: unique.Make(owner{r.tenant, r.user}), kind: kindCodes[r.kind]})
 	return change, version, p.records.record(tp, r.id, value), nil
 }
 
+// deletions is what the range deletions of one raw event resolve to.
+type deletions struct {
+	workouts []schemas.Workout
+	sleep    []schemas.Sleep
+	samples  []schemas.SampleBatch
+}
+
 // rangeDeletes resolves the range deletions of a raw event against the
-// state of its raw partition: every tracked record of the event's tenant
-// and user, of the deletion's kind, not deleted, whose start lies in
-// [Start, End) becomes an id-only delete (emitted through revise like any
-// delete), by id within each deletion. It scans the partition's state once
-// per deletion, which is rare.
-func (p *Processor) rangeDeletes(tp rawPartition, raw schemas.RawEvent, dels []ingest.RangeDeletion) ([]schemas.Workout, []schemas.Sleep, error) {
+// state of its raw partition:
+//
+//   - workouts and sleep: every tracked record of the event's tenant and
+//     user, of the deletion's kind, not deleted, whose start lies in
+//     [Start, End) becomes an id-only delete (emitted through revise like
+//     any delete), by id within each deletion; this scans the partition's
+//     state once per deletion, which is rare;
+//   - samples: one deleting SampleBatch per series type, over [Start, End)
+//     or, for a deletion naming a Record, over that record's span
+//     [start, end] when the record is tracked, belongs to the same user
+//     and is not deleted yet (a repeated delete removes nothing new).
+//
+// A deleting batch carries the raw event's receive time as its version,
+// like the samples of that event, so it removes what earlier events wrote
+// and nothing of its own event or of later ones.
+func (p *Processor) rangeDeletes(tp rawPartition, raw schemas.RawEvent, dels []ingest.RangeDeletion) (deletions, error) {
+	var out deletions
 	if len(dels) == 0 {
-		return nil, nil, nil
+		return out, nil
 	}
 	state, err := p.records.keys(tp)
 	if err != nil {
-		return nil, nil, err
+		return out, err
 	}
 	who := unique.Make(owner{raw.Tenant, raw.UserID})
 	src := schemas.Source{Provider: tp.provider}
 	version, ingested := raw.ReceivedAt.UnixMilli(), raw.ReceivedAt.UTC()
-	var workouts []schemas.Workout
-	var sleep []schemas.Sleep
 	seen := map[string]bool{}
 	for _, d := range dels {
-		if d.Kind != kindWorkout && d.Kind != kindSleep {
+		switch d.Kind {
+		case kindWorkout, kindSleep:
+		case ingest.DeleteSamples:
+			out.samples = append(out.samples, p.sampleDeletions(state, who, raw, d)...)
+			continue
+		default:
 			continue
 		}
 		kind := kindCodes[d.Kind]
@@ -193,15 +226,51 @@ func (p *Processor) rangeDeletes(tp rawPartition, raw schemas.RawEvent, dels []i
 		for _, id := range ids {
 			seen[id] = true
 			if d.Kind == kindWorkout {
-				workouts = append(workouts, schemas.Workout{ID: id, Tenant: raw.Tenant, UserID: raw.UserID, Source: src,
+				out.workouts = append(out.workouts, schemas.Workout{ID: id, Tenant: raw.Tenant, UserID: raw.UserID, Source: src,
 					Deleted: true, Version: version, RawEventID: raw.ID, IngestedAt: ingested})
 			} else {
-				sleep = append(sleep, schemas.Sleep{ID: id, Tenant: raw.Tenant, UserID: raw.UserID, Source: src,
+				out.sleep = append(out.sleep, schemas.Sleep{ID: id, Tenant: raw.Tenant, UserID: raw.UserID, Source: src,
 					Deleted: true, Version: version, RawEventID: raw.ID, IngestedAt: ingested})
 			}
 		}
 	}
-	return workouts, sleep, nil
+	return out, nil
+}
+
+// sampleDeletions turns one samples deletion into deleting batches, or
+// none when its range cannot be known.
+func (p *Processor) sampleDeletions(state map[string]tracked, who unique.Handle[owner], raw schemas.RawEvent, d ingest.RangeDeletion) []schemas.SampleBatch {
+	start, end := d.Start.UTC(), d.End.UTC()
+	if d.Record != "" {
+		t, known := state[d.Record]
+		if !known || t.owner != who || t.deleted {
+			p.cfg.Logger.Debug("samples deletion of an unknown or deleted record; nothing to delete",
+				"provider", raw.Provider, "raw_event_id", raw.ID, "record", d.Record)
+			return nil
+		}
+		start, end = time.UnixMilli(t.start).UTC(), time.UnixMilli(t.end+1).UTC()
+	}
+	if !end.After(start) {
+		p.cfg.Logger.Warn("samples deletion with an empty range; ignored", "provider", raw.Provider, "raw_event_id", raw.ID)
+		return nil
+	}
+	var out []schemas.SampleBatch
+	for _, series := range d.SeriesTypes {
+		st, ok := schemas.LookupSeriesType(series)
+		if !ok {
+			p.cfg.Logger.Warn("samples deletion of an unknown series type; ignored", "provider", raw.Provider, "raw_event_id", raw.ID, "series_type", series)
+			continue
+		}
+		out = append(out, schemas.SampleBatch{
+			ID: schemas.NameID("sample-deletion", raw.ID, series, d.SourceID,
+				strconv.FormatInt(start.UnixMilli(), 10), strconv.FormatInt(end.UnixMilli(), 10)),
+			Tenant: raw.Tenant, UserID: raw.UserID, Source: schemas.Source{Provider: raw.Provider, ID: d.SourceID},
+			SeriesType: series, Unit: st.Unit, Version: raw.ReceivedAt.UnixMilli(), RawEventID: raw.ID,
+			IngestedAt: raw.ReceivedAt.UTC(), Samples: []schemas.Sample{},
+			Deletion: &schemas.SampleDeletion{Start: start, End: end},
+		})
+	}
+	return out
 }
 
 // evict forgets the oldest tenth of a raw partition's records once it
@@ -238,7 +307,7 @@ func workoutRevision(w schemas.Workout) revision {
 	v := w
 	v.Version, v.RawEventID, v.IngestedAt, v.Change = 0, "", time.Time{}, ""
 	return revision{
-		kind: kindWorkout, id: w.ID, tenant: w.Tenant, user: w.UserID, start: w.StartTime,
+		kind: kindWorkout, id: w.ID, tenant: w.Tenant, user: w.UserID, start: w.StartTime, end: w.EndTime,
 		version: w.Version, deleted: w.Deleted, fingerprint: contentHash(v), ingestedAt: w.IngestedAt,
 	}
 }
@@ -246,18 +315,26 @@ func workoutRevision(w schemas.Workout) revision {
 // sleepRevision describes a sleep session for revise.
 func sleepRevision(s schemas.Sleep) revision {
 	return revision{
-		kind: kindSleep, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.StartTime,
+		kind: kindSleep, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.StartTime, end: s.EndTime,
 		version: s.Version, deleted: s.Deleted, fingerprint: sleepHash(s), ingestedAt: s.IngestedAt,
 	}
 }
 
+// summarySpan is how long after its recorded time a summary's samples
+// lie: a daily score covers a day.
+const summarySpan = 24 * time.Hour
+
 // summaryRevision describes a summary for revise; its recorded time is
-// its age.
+// its age, and its span the day from it.
 func summaryRevision(s schemas.Summary) revision {
 	v := s
 	v.Version, v.RawEventID, v.IngestedAt, v.Change = 0, "", time.Time{}, ""
+	var end time.Time
+	if !s.RecordedAt.IsZero() {
+		end = s.RecordedAt.Add(summarySpan)
+	}
 	return revision{
-		kind: kindSummary, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt,
+		kind: kindSummary, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt, end: end,
 		version: s.Version, deleted: s.Deleted, fingerprint: contentHash(v), ingestedAt: s.IngestedAt,
 	}
 }

@@ -30,6 +30,7 @@ type RecordState struct {
 	Version     int64     `avro:"version"`
 	Deleted     bool      `avro:"deleted"`
 	StartTime   time.Time `avro:"start_time"`
+	EndTime     time.Time `avro:"end_time"`
 	UpdatedAt   time.Time `avro:"updated_at"`
 }
 

@@ -77,6 +77,18 @@ type SampleBatch struct {
 	RawEventID string    `avro:"raw_event_id"`
 	IngestedAt time.Time `avro:"ingested_at"`
 	Samples    []Sample  `avro:"samples"`
+	// Deletion, when set, makes the batch a deletion: it carries no
+	// samples and removes every sample of the user of SeriesType from
+	// Source.ID (from every source of Source.Provider when Source.ID is
+	// empty) whose time lies in the range and whose version is below
+	// Version.
+	Deletion *SampleDeletion `avro:"deletion" json:",omitempty"`
+}
+
+// SampleDeletion is the time range of a deleting SampleBatch: [Start, End).
+type SampleDeletion struct {
+	Start time.Time `avro:"start"`
+	End   time.Time `avro:"end"`
 }
 
 // Workout is one exercise session with its statistics.

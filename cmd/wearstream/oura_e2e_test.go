@@ -6,7 +6,8 @@ package main
 // checks with its handshake against the gateway; a user connects through
 // the OAuth flow and the backfill reaches ClickHouse; a signed update
 // notification is fetched and keeps the record's id with a higher version;
-// a signed delete notification deletes the workout.
+// a signed delete notification deletes the workout; the delete of a daily
+// activity document deletes its score and the samples it came with.
 
 import (
 	"context"
@@ -22,7 +23,8 @@ import (
 func TestOuraEndToEnd(t *testing.T) {
 	fake := providertest.Oura(t)
 	s := startProviderStack(t, withFakes(fake), withWorkerTick(100*time.Millisecond),
-		withEvents("connection.created", "sync.completed", "workout.created", "workout.updated", "workout.deleted", "summary.created"))
+		withEvents("connection.created", "sync.completed", "workout.created", "workout.updated", "workout.deleted", "summary.created",
+			"summary.deleted", "series.deleted"))
 
 	// The worker subscribes to every data and event type; Oura's
 	// handshake reaches the gateway and is answered.
@@ -95,6 +97,31 @@ func TestOuraEndToEnd(t *testing.T) {
 	waitFor(t, "workout.updated and workout.deleted", func() bool {
 		return s.rc.count("workout.updated") >= 1 && s.rc.count("workout.deleted") == 1
 	})
+
+	// The delete of a daily activity document takes its score, its daily
+	// totals and its MET samples with it, and announces each series.
+	if n := count(t, s.conn, "samples_current WHERE provider = 'oura' AND series_type IN ('steps', 'energy', 'distance_walking_running', 'active_time', 'average_met')"); n != 4+6 {
+		t.Fatalf("%d oura activity samples before the delete, want 10", n)
+	}
+	post([]byte(`{"event_type":"delete","data_type":"daily_activity","object_id":"a1d2c3b4-e5f6-4a7b-8c9d-0e1f2a3b4c5d","event_time":"2026-01-14T19:05:00+00:00","user_id":"` + providertest.OuraUserID + `"}`))
+	waitFor(t, "the deleted daily activity and its samples", func() bool {
+		return count(t, s.conn, "summaries_current WHERE provider = 'oura' AND category = 'activity'") == 0 &&
+			count(t, s.conn, "samples_current WHERE provider = 'oura' AND series_type IN ('steps', 'energy', 'distance_walking_running', 'active_time', 'average_met')") == 0
+	})
+	if n := count(t, s.conn, "samples_current WHERE provider = 'oura' AND series_type = 'heart_rate'"); n == 0 {
+		t.Fatal("the daily activity delete took the heart rate samples too")
+	}
+	waitFor(t, "summary.deleted and series.deleted", func() bool {
+		return s.rc.count("summary.deleted") == 1 && s.rc.count("series.deleted") == 5
+	})
+	s.rc.mu.Lock()
+	for _, d := range s.rc.got["series.deleted"] {
+		if d["provider"] != "oura" || d["user_id"] != user || d["start_time"] != "2026-01-14T12:00:00Z" || d["end_time"] != "2026-01-15T12:00:00.001Z" {
+			s.rc.mu.Unlock()
+			t.Fatalf("series.deleted = %v", d)
+		}
+	}
+	s.rc.mu.Unlock()
 
 	s.call("DELETE", "/api/v1/users/"+user+"/connections/oura", nil, nil, 204)
 	s.rc.mu.Lock()

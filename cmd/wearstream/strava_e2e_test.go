@@ -5,7 +5,8 @@ package main
 // handshake is answered; an athlete connects and the backfill's activities
 // reach ClickHouse; a second athlete is refused (STRAVA_MAX_ATHLETES is 1);
 // a created activity is fetched with its streams, an update keeps its id,
-// a delete removes it from FINAL queries, and a deauthorisation revokes
+// a delete removes it and its stream samples from the current views, and a
+// deauthorisation revokes
 // the connection.
 
 import (
@@ -76,10 +77,11 @@ func TestStravaEndToEnd(t *testing.T) {
 	if n := count(t, conn, "workouts FINAL WHERE provider = 'strava'"); n != 4 {
 		t.Fatalf("after the update: %d workouts, want 4", n)
 	}
-	// A delete: the workout disappears.
+	// A delete: the workout and its stream samples disappear.
 	call("POST", "/api/v1/providers/strava/webhooks", event("delete"), nil, 200)
 	waitFor(t, "the deleted activity gone", func() bool {
-		return count(t, conn, "workouts FINAL WHERE provider = 'strava' AND deleted = 0") == 3
+		return count(t, conn, "workouts FINAL WHERE provider = 'strava' AND deleted = 0") == 3 &&
+			count(t, conn, "samples_current WHERE provider = 'strava' AND series_type = 'heart_rate'") == 0
 	})
 	// Another subscription's event is refused.
 	call("POST", "/api/v1/providers/strava/webhooks", bytes.Replace(event("create"), []byte("120475"), []byte("999"), 1), nil, 401)

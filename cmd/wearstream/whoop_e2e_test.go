@@ -44,13 +44,16 @@ func TestWhoopEndToEnd(t *testing.T) {
 		}
 	}
 
-	post := func(fixture string) {
+	postBody := func(body []byte) {
 		t.Helper()
-		body := fake.Fixture("whoop", fixture, "")
 		ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
 		s.call("POST", "/api/v1/providers/whoop/webhooks", body, map[string]string{
 			"X-WHOOP-Signature-Timestamp": ts, "X-WHOOP-Signature": whoop.Sign(fake.ClientSecret, ts, body),
 		}, 200)
+	}
+	post := func(fixture string) {
+		t.Helper()
+		postBody(fake.Fixture("whoop", fixture, ""))
 	}
 	post("whoop_webhook_recovery.json")
 	waitFor(t, "the recovery fetched through its sleep's cycle", func() bool {
@@ -70,6 +73,17 @@ func TestWhoopEndToEnd(t *testing.T) {
 		t.Fatalf("%d whoop workouts left after the delete", n)
 	}
 	waitFor(t, "workout.deleted", func() bool { return s.rc.count("workout.deleted") == 1 })
+
+	// A deleted recovery takes its score and the samples it came with.
+	recovery := "summaries_current WHERE provider = 'whoop' AND category = 'recovery'"
+	recoverySamples := "samples_current WHERE provider = 'whoop' AND series_type IN ('resting_heart_rate', 'heart_rate_variability_rmssd', 'oxygen_saturation', 'skin_temperature')"
+	if count(t, s.conn, recovery) != 1 || count(t, s.conn, recoverySamples) == 0 {
+		t.Fatalf("before the recovery delete: %d recoveries, %d samples", count(t, s.conn, recovery), count(t, s.conn, recoverySamples))
+	}
+	postBody([]byte(`{"user_id":10129,"id":"123e4567-e89b-12d3-a456-426614174000","type":"recovery.deleted","trace_id":"e1c2"}`))
+	waitFor(t, "the deleted recovery and its samples", func() bool {
+		return count(t, s.conn, recovery) == 0 && count(t, s.conn, recoverySamples) == 0
+	})
 
 	s.call("DELETE", "/api/v1/users/"+user+"/connections/whoop", nil, nil, 204)
 	waitFor(t, "connection.revoked", func() bool { return s.rc.count("connection.revoked") == 1 })

@@ -3,9 +3,11 @@ package fitbit
 // Fetching from the Fitbit Web API with the user's token. Fitbit allows 150
 // requests an hour per user: each user has a limiter of that budget here,
 // and since a user's jobs are keyed by user id, one ingest worker at a time
-// runs them, so the budget holds across instances. A response whose
-// Fitbit-Rate-Limit-Remaining is 0 pauses the user's requests until
-// Fitbit-Rate-Limit-Reset (seconds); a 429 waits for Retry-After.
+// runs them. Every answer's Fitbit-Rate-Limit-Remaining and
+// Fitbit-Rate-Limit-Reset (seconds to the top of the hour) hold the user's
+// limiter to Fitbit's own count, so the budget holds across instances,
+// rebalances and restarts: with 0 remaining the user's requests wait for
+// the reset instead of meeting a 429; a 429 still waits for Retry-After.
 //
 // A notification fetches one collection for one date: activities (the
 // activity log from that date, the day's heart rate, HRV and SpO2), sleep
@@ -16,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -80,7 +83,7 @@ func Plan(kind string, start, end time.Time) []ingest.Task {
 
 // Fetch runs one fetch, poll or backfill step.
 func Fetch(ctx context.Context, s *ingest.Session, t ingest.Task) ([]ingest.Fetched, error) {
-	s.Limiter = userLimiter(s.UserID)
+	s.Limiter, s.Budget = userLimiter(s.UserID), budget
 	if t.Kind == ingest.TaskFetch {
 		d, err := time.Parse(time.DateOnly, t.URL)
 		if err != nil {
@@ -199,17 +202,26 @@ func fetchSleep(ctx context.Context, s *ingest.Session, first, last string) ([]i
 	return []ingest.Fetched{{Body: body, ContentType: "application/json"}}, nil
 }
 
-// get sends one request and pauses the user's requests when Fitbit says
-// the hour's budget is spent.
+// get sends one request and returns the body.
 func get(ctx context.Context, s *ingest.Session, path string, q url.Values) ([]byte, error) {
 	res, err := s.Get(ctx, path, q)
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(res.Header.Get("Fitbit-Rate-Limit-Remaining")) == "0" && s.Limiter != nil {
-		if secs, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Fitbit-Rate-Limit-Reset"))); err == nil && secs > 0 && secs <= 3600 {
-			s.Limiter.Pause(time.Now().Add(time.Duration(secs) * time.Second))
-		}
-	}
 	return res.Body, nil
+}
+
+// budget reads Fitbit's count of the user's requests left this hour and the
+// seconds until it resets; a reset beyond an hour is not Fitbit's and is
+// ignored.
+func budget(h http.Header) (left int, reset time.Duration, ok bool) {
+	left, err := strconv.Atoi(strings.TrimSpace(h.Get("Fitbit-Rate-Limit-Remaining")))
+	if err != nil {
+		return 0, 0, false
+	}
+	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Fitbit-Rate-Limit-Reset")))
+	if err != nil || secs < 0 || secs > 3600 {
+		return 0, 0, false
+	}
+	return left, time.Duration(secs) * time.Second, true
 }

@@ -1,10 +1,19 @@
 package googlehealth
 
 // Fetching data points: GET /v4/users/me/dataTypes/{type}/dataPoints with
-// an AIP-160 filter on the window and pageToken paging. Polls and
-// backfills read every data type in 14-day windows (the longest range of
-// heart rate). Google publishes no request budget; 429 and Retry-After are
-// honoured.
+// an AIP-160 filter on the window and pageToken paging
+// (https://developers.google.com/health/reference/rest/v4/users.dataTypes.dataPoints/list,
+// https://developers.google.com/health/filters). The type is kebab-case in
+// the URL and snake_case in the filter, whose field depends on the record
+// type: {type}.interval.start_time for intervals,
+// {type}.sample_time.physical_time for samples, {type}.date for daily
+// values, exercise.interval.civil_start_time and sleep.interval.end_time
+// for sessions. A civil filter compares local times, so its window is
+// widened by a day on each side (a data point is identified by its name,
+// so one read twice is the same record). Exercise and sleep list at most
+// 25 data points a page. Polls and backfills read every data type in
+// 14-day windows (the longest range of heart rate). Google publishes no
+// request budget; 429 and Retry-After are honoured.
 
 import (
 	"context"
@@ -24,17 +33,24 @@ func init() {
 	})
 }
 
-// filterField is the field each read data type is filtered on.
+// filterField is the filter field of each read data type.
 var filterField = map[string]string{
-	"exercise":                 "interval.start_time",
-	"sleep":                    "interval.start_time",
-	"steps":                    "interval.start_time",
-	"heart-rate":               "sample_time.physical_time",
-	"daily-resting-heart-rate": "interval.civil_start_time",
+	"exercise":                 "exercise.interval.civil_start_time",
+	"sleep":                    "sleep.interval.end_time",
+	"steps":                    "steps.interval.start_time",
+	"distance":                 "distance.interval.start_time",
+	"floors":                   "floors.interval.start_time",
+	"heart-rate":               "heart_rate.sample_time.physical_time",
+	"weight":                   "weight.sample_time.physical_time",
+	"daily-resting-heart-rate": "daily_resting_heart_rate.date",
 }
 
-// dataTypes are the data types read, in plan order.
-var dataTypes = []string{"exercise", "sleep", "steps", "heart-rate", "daily-resting-heart-rate"}
+// dataTypes are the data types read, in plan order (those added last are
+// last, so that a failure of theirs leaves the others read).
+var dataTypes = []string{"exercise", "sleep", "steps", "heart-rate", "daily-resting-heart-rate", "distance", "floors", "weight"}
+
+// sessionPageSize is the page size of exercise and sleep, whose maximum it is.
+const sessionPageSize = "25"
 
 const (
 	window   = 14 * 24 * time.Hour
@@ -70,12 +86,20 @@ func Fetch(ctx context.Context, s *ingest.Session, t ingest.Task) ([]ingest.Fetc
 		return nil, fmt.Errorf("cannot fetch google health data type %q", t.DataType)
 	}
 	format := func(x time.Time) string { return x.UTC().Format(time.RFC3339) }
-	if strings.Contains(field, "civil") {
+	switch {
+	case strings.HasSuffix(field, ".date"):
+		format = func(x time.Time) string { return x.UTC().Format(time.DateOnly) }
+		end = end.Add(24*time.Hour - time.Nanosecond).Truncate(24 * time.Hour)
+	case strings.Contains(field, "civil"):
 		format = func(x time.Time) string { return x.UTC().Format("2006-01-02T15:04:05") }
+		start, end = start.Add(-24*time.Hour), end.Add(24*time.Hour)
 	}
 	q := url.Values{
 		"filter":   {fmt.Sprintf("%s >= %q AND %s < %q", field, format(start), field, format(end))},
 		"pageSize": {pageSize},
+	}
+	if t.DataType == "exercise" || t.DataType == "sleep" {
+		q.Set("pageSize", sessionPageSize)
 	}
 	path := "/v4/users/me/dataTypes/" + url.PathEscape(t.DataType) + "/dataPoints"
 	var out []ingest.Fetched

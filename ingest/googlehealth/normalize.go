@@ -11,18 +11,42 @@
 //   - an object with "dataPoints": a list of data points (GET
 //     /v4/users/me/dataTypes/{type}/dataPoints); each holds one data type
 //     under its camelCase name: exercise (workouts), sleep (sessions with
-//     stages), steps (interval counts), heartRate (samples),
-//     dailyRestingHeartRate (daily values); others are counted as skipped;
+//     stages), steps, distance and floors (interval samples), heartRate and
+//     weight (samples), dailyRestingHeartRate (daily values); others are
+//     counted as skipped;
 //   - an array of {"data": …} notifications, or {"type": "verification"}:
 //     webhook bodies, which carry no data and are counted as skipped, but
-//     for a DELETE of exercise or sleep: it becomes a range deletion of
-//     each interval (the workouts or sessions starting in it).
+//     for a DELETE: of exercise or sleep, it becomes a range deletion of
+//     the workouts or sessions starting in each interval; of a sample data
+//     type, a range deletion of the samples of its series and source in
+//     each interval (whole UTC days for daily resting heart rate, whose
+//     samples sit at midnight).
 //
-// Anything else is an error. Times are RFC 3339; offsets are durations
-// ("3600s"). A data point is identified by its name.
+// Anything else is an error. Times are RFC 3339; offsets and durations are
+// proto3 JSON durations ("3600s"); int64 fields (steps, beats per minute,
+// distance and altitude in millimetres) are JSON strings, doubles (weight
+// in grams, calories) numbers, and either form is read. A data point is
+// identified by its name.
 //
-// The layout of data points follows the field list of providers.md §8
-// and Open Wearables' schemas; it was not checked against live answers.
+// Checked against Google's reference
+// (https://developers.google.com/health/reference/rest/v4/users.dataTypes.dataPoints
+// and the generated client references of the same types): the DataPoint
+// layout (name, dataSource.device {displayName, manufacturer, formFactor},
+// the union field named after the data type); exercise {interval,
+// exerciseType, displayName, activeDuration, metricsSummary
+// {caloriesKcal, distanceMillimeters, elevationGainMillimeters: doubles;
+// steps, averageHeartRateBeatsPerMinute: int64}}; sleep {interval,
+// type, stages [{type AWAKE|LIGHT|DEEP|REM|ASLEEP|RESTLESS, startTime,
+// endTime}], metadata {nap}, summary}, where nap lives in metadata; steps,
+// distance {millimeters}, floors {count} with an interval {startTime,
+// endTime, startUtcOffset, endUtcOffset}; heartRate and weight
+// {weightGrams} with sampleTime {physicalTime, utcOffset};
+// dailyRestingHeartRate {date {year, month, day}, beatsPerMinute}; the
+// list response {dataPoints, nextPageToken}; kebab-case data type ids in
+// URLs and snake_case ones in filters (client.go). Not checked, because
+// the reference pages consulted do not show them: the notification body
+// (webhook.go), the literal form of a {type}.date filter, and live
+// answers; the exercise type table is Open Wearables' (sports.go).
 package googlehealth
 
 import (
@@ -111,18 +135,38 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 // records, with the kind of record they remove.
 var deletedKinds = map[string]string{"exercise": ingest.DeleteWorkouts, "sleep": ingest.DeleteSleep}
 
-// notification reads one notification: a DELETE of exercise or sleep
-// becomes a range deletion of each interval, rounded up to the next second
-// as a fetch of it is; anything else is counted as skipped (an UPSERT is
-// fetched).
+// deletedSeries are the sample data types whose DELETE notifications
+// remove samples: the series and the source id the normaliser writes them
+// under.
+var deletedSeries = map[string]struct {
+	series, source string
+	daily          bool
+}{
+	"steps":                    {"steps", accountSource.ID, false},
+	"distance":                 {"distance_walking_running", accountSource.ID, false},
+	"floors":                   {"flights_climbed", accountSource.ID, false},
+	"heart-rate":               {"heart_rate", accountSource.ID, false},
+	"weight":                   {"weight", accountSource.ID, false},
+	"daily-resting-heart-rate": {"resting_heart_rate", dailySource.ID, true},
+}
+
+// deletable reports whether a DELETE of dataType is acted on.
+func deletable(dataType string) bool {
+	_, series := deletedSeries[dataType]
+	return deletedKinds[dataType] != "" || series
+}
+
+// notification reads one notification: a DELETE of a data type the
+// normaliser maps becomes a range deletion of each interval, rounded up to
+// the next second as a fetch of it is; anything else is counted as skipped
+// (an UPSERT is fetched).
 func (n *normalizer) notification(data []byte) {
 	var d Notification
 	if json.Unmarshal(data, &d) != nil || !strings.EqualFold(d.Operation, "DELETE") {
 		n.out.Skip("notification (fetched)")
 		return
 	}
-	kind := deletedKinds[d.DataType]
-	if kind == "" {
+	if !deletable(d.DataType) {
 		n.out.Skip("delete of " + ingest.Truncate(d.DataType, 40) + " (no canonical record)")
 		return
 	}
@@ -132,7 +176,16 @@ func (n *normalizer) notification(data []byte) {
 			n.out.Skip("delete with an invalid interval")
 			continue
 		}
-		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{Kind: kind, Start: s, End: e})
+		if kind := deletedKinds[d.DataType]; kind != "" {
+			n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{Kind: kind, Start: s, End: e})
+			continue
+		}
+		ds := deletedSeries[d.DataType]
+		if ds.daily {
+			s, e = s.Truncate(24*time.Hour), e.Add(24*time.Hour-time.Nanosecond).Truncate(24*time.Hour)
+		}
+		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{Kind: ingest.DeleteSamples, Start: s, End: e,
+			SeriesTypes: []string{ds.series}, SourceID: ds.source})
 	}
 }
 
@@ -176,6 +229,17 @@ func seconds(v string) (float64, bool) {
 	return f, err == nil && f >= 0 && f <= 31*86400
 }
 
+// sampleTime is a sample data point's time.
+type sampleTime struct {
+	PhysicalTime string `json:"physicalTime"`
+	UTCOffset    string `json:"utcOffset"`
+}
+
+func (st sampleTime) read() (time.Time, int32, bool) {
+	at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(st.PhysicalTime))
+	return at.UTC(), offset(st.UTCOffset), err == nil
+}
+
 type point struct {
 	Name       string `json:"name"`
 	DataSource struct {
@@ -200,8 +264,10 @@ type point struct {
 	} `json:"exercise"`
 	Sleep *struct {
 		Interval interval `json:"interval"`
-		Nap      bool     `json:"nap"`
-		Stages   []struct {
+		Metadata struct {
+			Nap bool `json:"nap"`
+		} `json:"metadata"`
+		Stages []struct {
 			Type      string `json:"type"`
 			StartTime string `json:"startTime"`
 			EndTime   string `json:"endTime"`
@@ -211,13 +277,22 @@ type point struct {
 		Interval interval      `json:"interval"`
 		Count    ingest.Number `json:"count"`
 	} `json:"steps"`
+	Distance *struct {
+		Interval    interval      `json:"interval"`
+		Millimeters ingest.Number `json:"millimeters"`
+	} `json:"distance"`
+	Floors *struct {
+		Interval interval      `json:"interval"`
+		Count    ingest.Number `json:"count"`
+	} `json:"floors"`
 	HeartRate *struct {
-		SampleTime struct {
-			PhysicalTime string `json:"physicalTime"`
-			UTCOffset    string `json:"utcOffset"`
-		} `json:"sampleTime"`
+		SampleTime     sampleTime    `json:"sampleTime"`
 		BeatsPerMinute ingest.Number `json:"beatsPerMinute"`
 	} `json:"heartRate"`
+	Weight *struct {
+		SampleTime  sampleTime    `json:"sampleTime"`
+		WeightGrams ingest.Number `json:"weightGrams"`
+	} `json:"weight"`
 	DailyRestingHeartRate *struct {
 		Date struct {
 			Year, Month, Day int
@@ -228,7 +303,7 @@ type point struct {
 
 var stageTypes = map[string]string{
 	"AWAKE": schemas.StageAwake, "LIGHT": schemas.StageLight, "DEEP": schemas.StageDeep, "REM": schemas.StageREM,
-	"ASLEEP": schemas.StageSleeping, "OUT_OF_BED": schemas.StageAwake,
+	"ASLEEP": schemas.StageSleeping, "RESTLESS": schemas.StageAwake,
 }
 
 func (n *normalizer) point(raw []byte) {
@@ -282,7 +357,7 @@ func (n *normalizer) point(raw []byte) {
 		out := schemas.Sleep{
 			ID: schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "sleep", p.Name), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID,
 			Source: src, ProviderRecordID: p.Name, StartTime: start, EndTime: end, ZoneOffset: zone,
-			DurationSeconds: end.Sub(start).Seconds(), InBedSeconds: end.Sub(start).Seconds(), IsNap: s.Nap,
+			DurationSeconds: end.Sub(start).Seconds(), InBedSeconds: end.Sub(start).Seconds(), IsNap: s.Metadata.Nap,
 			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 		}
 		minutes := map[string]float64{}
@@ -312,13 +387,34 @@ func (n *normalizer) point(raw []byte) {
 			return
 		}
 		n.samples.Add(src, "steps", start, ingest.Tidy(p.Steps.Count.Value), zone, false)
+	case p.Distance != nil:
+		start, _, zone, ok := p.Distance.Interval.read()
+		if mm := p.Distance.Millimeters; !ok || !mm.Set || mm.Value < 0 {
+			n.out.Skip("invalid distance")
+			return
+		}
+		n.samples.Add(src, "distance_walking_running", start, ingest.Tidy(p.Distance.Millimeters.Value/1000), zone, false)
+	case p.Floors != nil:
+		start, _, zone, ok := p.Floors.Interval.read()
+		if c := p.Floors.Count; !ok || !c.Set || c.Value < 0 {
+			n.out.Skip("invalid floors")
+			return
+		}
+		n.samples.Add(src, "flights_climbed", start, ingest.Tidy(p.Floors.Count.Value), zone, false)
 	case p.HeartRate != nil:
-		at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(p.HeartRate.SampleTime.PhysicalTime))
-		if bpm := p.HeartRate.BeatsPerMinute; err != nil || !bpm.Set || bpm.Value <= 0 || bpm.Value > 300 {
+		at, zone, ok := p.HeartRate.SampleTime.read()
+		if bpm := p.HeartRate.BeatsPerMinute; !ok || !bpm.Set || bpm.Value <= 0 || bpm.Value > 300 {
 			n.out.Skip("invalid heart rate")
 			return
 		}
-		n.samples.Add(src, "heart_rate", at.UTC(), ingest.Tidy(p.HeartRate.BeatsPerMinute.Value), offset(p.HeartRate.SampleTime.UTCOffset), false)
+		n.samples.Add(src, "heart_rate", at, ingest.Tidy(p.HeartRate.BeatsPerMinute.Value), zone, false)
+	case p.Weight != nil:
+		at, zone, ok := p.Weight.SampleTime.read()
+		if g := p.Weight.WeightGrams; !ok || !g.Set || g.Value <= 0 || g.Value > 700_000 {
+			n.out.Skip("invalid weight")
+			return
+		}
+		n.samples.Add(src, "weight", at, ingest.Tidy(p.Weight.WeightGrams.Value/1000), zone, false)
 	case p.DailyRestingHeartRate != nil:
 		d := p.DailyRestingHeartRate
 		at := time.Date(d.Date.Year, time.Month(d.Date.Month), d.Date.Day, 0, 0, 0, 0, time.UTC)

@@ -39,7 +39,11 @@ func init() {
 			AuthStyle:     oauth2.AuthStyleInParams,
 			Scopes:        Scopes,
 			WebhookSecret: "The endpointAuthorization secret of the project's Google Health subscriber; notifications must carry it in Authorization.",
-			Identify:      identify,
+			Extra: []ingest.Setting{{
+				Name: envPublicKey,
+				Doc:  "Google's public key for the ECDSA P-256 X-HEALTHAPI-SIGNATURE of notifications: PEM, a path to a PEM file, or Google's Tink JSON keyset. When set, a notification without a valid signature is refused; when empty, only the Authorization secret is checked.",
+			}},
+			Identify: identify,
 		}
 	})
 }

@@ -66,12 +66,14 @@ func Golden(t testing.TB, name string, v any) {
 // goldenRecords is what a provider's golden file holds: the records of a
 // body, without the fields that only some normalisers fill, so that adding
 // one does not change the golden files of the others. Summaries appear
-// only in the golden files of providers that give scores.
+// only in the golden files of providers that give scores, Deletions only
+// in those of deletes.
 type goldenRecords struct {
 	Samples   []schemas.SampleBatch
 	Workouts  []schemas.Workout
 	Sleep     []schemas.Sleep
-	Summaries []schemas.Summary `json:",omitempty"`
+	Summaries []schemas.Summary      `json:",omitempty"`
+	Deletions []ingest.RangeDeletion `json:",omitempty"`
 	Skipped   map[string]int
 }
 
@@ -80,7 +82,7 @@ type goldenRecords struct {
 func GoldenRecords(t testing.TB, fixture string, recs ingest.Records) {
 	t.Helper()
 	Golden(t, strings.TrimSuffix(fixture, ".json")+".golden.json",
-		goldenRecords{recs.Samples, recs.Workouts, recs.Sleep, recs.Summaries, recs.Skipped})
+		goldenRecords{recs.Samples, recs.Workouts, recs.Sleep, recs.Summaries, recs.Deletions, recs.Skipped})
 }
 
 // IDs lists the ids of the records, one a line: batches, workouts, sleep,

@@ -41,6 +41,14 @@ var activityFields = ingest.SetOf("id", "class_5_min", "score", "active_calories
 	"medium_activity_time", "met", "meters_to_target", "non_wear_time", "resting_time", "sedentary_met_minutes",
 	"sedentary_time", "steps", "target_calories", "target_meters", "total_calories", "day", "timestamp", "meta")
 
+// activitySamples are the series of the samples a daily_activity document
+// adds (activity below): its delete removes them over the 24 hours from the
+// document's timestamp, where the totals lie and the met series starts.
+var activitySamples = []docSamples{
+	{dailySource.ID, []string{"steps", "energy", "distance_walking_running", "active_time"}},
+	{ringSource.ID, []string{"average_met"}},
+}
+
 func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error {
 	var a activityDoc
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -105,6 +113,12 @@ type readinessDoc struct {
 
 var readinessFields = ingest.SetOf("id", "contributors", "day", "score", "temperature_deviation",
 	"temperature_trend_deviation", "timestamp", "meta")
+
+// readinessSamples are the series of the samples a daily_readiness
+// document adds at its timestamp (readiness below), which its delete removes.
+var readinessSamples = []docSamples{
+	{dailySource.ID, []string{"skin_temperature_deviation", "skin_temperature_trend_deviation"}},
+}
 
 func (n *normalizer) readiness(raw []byte, keys map[string]json.RawMessage) error {
 	var r readinessDoc

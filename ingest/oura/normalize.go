@@ -10,8 +10,12 @@
 //     "next_token": ...}); each item tells its kind by its keys;
 //   - an object with "event_type" and "data_type": a webhook notification.
 //     A delete of a workout, a sleep period or a scored daily document
-//     becomes a deleted record with the id the record had; other notifications carry no data (the
-//     document is fetched) and are counted as skipped;
+//     becomes a deleted record with the id the record had, and a
+//     deletion (ingest.DeleteSamples) of the samples the sleep period or
+//     daily document came with, by source, over the record's span. A
+//     daily_spo2 has no record to name, so its delete is skipped and its
+//     samples stay. Other notifications carry no data (the document is
+//     fetched) and are counted as skipped;
 //   - any other object: one document (GET /v2/usercollection/{type}/{id}).
 //
 // A document is a sleep period ("bedtime_start"), a workout ("activity"
@@ -40,6 +44,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,6 +99,8 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		err = n.collection(keys)
 	case keys["event_type"] != nil && keys["data_type"] != nil:
 		err = n.notification(body)
+	case len(keys) == 1 && keys["challenge"] != nil:
+		n.out.Skip("webhook challenge answer (no data)")
 	default:
 		err = n.document(body, keys, false)
 	}
@@ -180,7 +187,8 @@ func hasContributor(keys map[string]json.RawMessage, name string) bool {
 // notification is a webhook body. Oura's delete notifications carry no
 // data: a deleted workout or sleep period becomes a record with the id it
 // had (the same name-based id over Oura's object id), Deleted set and the
-// receive time as its version, so that it replaces the stored one.
+// receive time as its version, so that it replaces the stored one; the
+// samples a sleep period came with are deleted over its span.
 func (n *normalizer) notification(body []byte) error {
 	var w struct {
 		EventType ingest.Text `json:"event_type"`
@@ -213,12 +221,31 @@ func (n *normalizer) notification(body []byte) error {
 			ProviderRecordID: id, Deleted: true,
 			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 		})
+		n.deleteSamples(n.recordID(kindSleep, id), sleepSamples)
 	case "daily_readiness", "daily_activity", "daily_sleep":
 		n.deletedScore(dataType, id)
 	default:
 		n.out.Skip("delete of " + ingest.Truncate(dataType, 40) + " (no canonical record)")
 	}
 	return nil
+}
+
+// docSamples are the series of the samples one type of document adds from
+// one source: what a delete of such a document removes with its record.
+type docSamples struct {
+	source string
+	series []string
+}
+
+// deleteSamples adds the deletions of the samples that came with the
+// deleted record of canonical id record, one per source of from: the
+// processor removes them over the span it last saw the record cover.
+func (n *normalizer) deleteSamples(record string, from []docSamples) {
+	for _, d := range from {
+		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{
+			Kind: ingest.DeleteSamples, Record: record, SeriesTypes: slices.Clone(d.series), SourceID: d.source,
+		})
+	}
 }
 
 // recordID is the canonical id of the Oura record of kind with Oura's id.

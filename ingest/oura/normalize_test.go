@@ -1,6 +1,7 @@
 package oura
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ var fixtures = []string{
 	"oura_heartrate_response.json",
 	"oura_webhook.json",
 	"oura_webhook_delete.json",
+	"oura_webhook_challenge_response.json",
 }
 
 func testContext() ingest.Context {
@@ -186,5 +188,93 @@ func TestErrors(t *testing.T) {
 		if _, err := Normalize(testContext(), []byte(body)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", body, err, want)
 		}
+	}
+}
+
+// Each document type adds samples only of the series its delete removes,
+// and they lie in the span the processor resolves the deleted record to:
+// a sleep period's [start, end], a summary's 24 hours from its time.
+func TestDeletedSamplesListed(t *testing.T) {
+	f := func(fixture string, list []docSamples) {
+		t.Helper()
+		recs := normalize(t, string(ingesttest.ReadFixture(t, fixture)))
+		if len(recs.Samples) == 0 {
+			t.Fatalf("%s: no samples", fixture)
+		}
+		for _, b := range recs.Samples {
+			if !listed(list, b.Source.ID, b.SeriesType) {
+				t.Errorf("%s: %s from %s is not among the series its delete removes", fixture, b.SeriesType, b.Source.ID)
+			}
+			for _, s := range b.Samples {
+				if !inSpan(recs, s.Time) {
+					t.Errorf("%s: %s at %s lies outside every record's span", fixture, b.SeriesType, s.Time)
+				}
+			}
+		}
+	}
+	f("oura_sleep_response.json", sleepSamples)
+	f("oura_daily_activity.json", activitySamples)
+	f("oura_daily_readiness.json", readinessSamples)
+}
+
+func listed(list []docSamples, source, series string) bool {
+	for _, d := range list {
+		if d.source == source && slices.Contains(d.series, series) {
+			return true
+		}
+	}
+	return false
+}
+
+func inSpan(recs ingest.Records, at time.Time) bool {
+	for _, s := range recs.Sleep {
+		if !at.Before(s.StartTime) && !at.After(s.EndTime) {
+			return true
+		}
+	}
+	for _, s := range recs.Summaries {
+		if !at.Before(s.RecordedAt) && at.Before(s.RecordedAt.Add(24*time.Hour)) {
+			return true
+		}
+	}
+	return false
+}
+
+// A delete removes, with the record, the samples its document came with:
+// one deletion per source, by the deleted record's id.
+func TestDeletedSamples(t *testing.T) {
+	f := func(dataType string, want []docSamples) {
+		t.Helper()
+		recs := normalize(t, `{"event_type": "delete", "data_type": "`+dataType+`", "object_id": "x-1"}`)
+		var id string
+		switch {
+		case len(recs.Workouts) == 1:
+			id = recs.Workouts[0].ID
+		case len(recs.Sleep) == 1:
+			id = recs.Sleep[0].ID
+		case len(recs.Summaries) == 1:
+			id = recs.Summaries[0].ID
+		default:
+			t.Fatalf("%s: records %+v", dataType, recs)
+		}
+		if len(recs.Deletions) != len(want) {
+			t.Fatalf("%s: deletions %+v, want %d", dataType, recs.Deletions, len(want))
+		}
+		for i, d := range recs.Deletions {
+			if d.Kind != ingest.DeleteSamples || d.Record != id || !d.Start.IsZero() || !d.End.IsZero() ||
+				d.SourceID != want[i].source || !slices.Equal(d.SeriesTypes, want[i].series) {
+				t.Errorf("%s: deletion %+v, want %v of %s", dataType, d, want[i].series, id)
+			}
+		}
+	}
+	f("workout", nil)
+	f("sleep", sleepSamples)
+	f("daily_activity", activitySamples)
+	f("daily_readiness", readinessSamples)
+	f("daily_sleep", nil)
+
+	recs := normalize(t, `{"event_type": "delete", "data_type": "daily_spo2", "object_id": "x-1"}`)
+	if recs.Len() != 0 || len(recs.Deletions) != 0 || len(recs.Skipped) != 1 {
+		t.Errorf("daily_spo2 delete = %+v", recs)
 	}
 }

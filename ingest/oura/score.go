@@ -5,7 +5,9 @@ package oura
 // Summary of category readiness, activity or sleep from the "oura:daily"
 // source, for the document's day, with the contributors as components
 // sorted by name. Its id is one per document and category, so a delete
-// notification of the document finds it.
+// notification of the document finds it; the delete also removes the
+// samples the document added (scoreDocSamples) over the 24 hours from the
+// summary's time.
 
 import (
 	"encoding/json"
@@ -23,6 +25,13 @@ var scoreDocs = map[string]string{
 	"daily_readiness": schemas.SummaryReadiness,
 	"daily_activity":  schemas.SummaryActivity,
 	"daily_sleep":     schemas.SummarySleep,
+}
+
+// scoreDocSamples are, by scored document type, the series of the samples
+// the document adds besides its score; daily_sleep adds none.
+var scoreDocSamples = map[string][]docSamples{
+	"daily_readiness": readinessSamples,
+	"daily_activity":  activitySamples,
 }
 
 type scoreDoc struct {
@@ -87,12 +96,15 @@ func (n *normalizer) score(doc string, raw []byte) error {
 	return nil
 }
 
-// deletedScore adds the delete of the Summary of a scored document.
+// deletedScore adds the delete of the Summary of a scored document and of
+// the samples the document came with.
 func (n *normalizer) deletedScore(doc, id string) {
 	category := scoreDocs[doc]
+	summaryID := schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, category, id)
 	n.out.Summaries = append(n.out.Summaries, schemas.Summary{
-		ID: schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, category, id), Tenant: n.ctx.Tenant,
+		ID: summaryID, Tenant: n.ctx.Tenant,
 		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: category, Deleted: true,
 		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 	})
+	n.deleteSamples(summaryID, scoreDocSamples[doc])
 }

@@ -65,6 +65,14 @@ var sleepFields = ingest.SetOf("id", "average_breath", "average_heart_rate", "av
 	"sleep_score_delta", "sleep_algorithm_version", "time_in_bed", "total_sleep_duration", "type", "ring_id",
 	"app_sleep_phase_5_min", "meta")
 
+// sleepSamples are the series of the samples a sleep period adds (the
+// series and night values at the end of sleep below): its delete removes
+// them over the period, whose end is where the night values lie.
+var sleepSamples = []docSamples{
+	{ringSource.ID, []string{"heart_rate", "heart_rate_variability_rmssd"}},
+	{dailySource.ID, []string{"resting_heart_rate", "respiratory_rate", "heart_rate_variability_rmssd"}},
+}
+
 // phaseStages are the catalog stages of the hypnogram characters.
 var phaseStages = map[byte]string{'1': schemas.StageDeep, '2': schemas.StageLight, '3': schemas.StageREM, '4': schemas.StageAwake}
 

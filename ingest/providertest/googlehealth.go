@@ -16,6 +16,7 @@ func GoogleHealth(t testing.TB) *Server {
 	for typ, fixture := range map[string]string{
 		"exercise": "google_health_exercise.json", "sleep": "google_health_sleep.json", "steps": "google_health_steps.json",
 		"heart-rate": "google_health_heart_rate.json", "daily-resting-heart-rate": "google_health_resting_heart_rate.json",
+		"distance": "google_health_distance.json", "floors": "google_health_floors.json", "weight": "google_health_weight.json",
 	} {
 		s.Handle("GET", "/v4/users/me/dataTypes/"+typ+"/dataPoints", 200, s.Fixture("googlehealth", fixture, ""))
 	}

@@ -6,7 +6,9 @@
 //
 //   - an object with "object_type" and "aspect_type": a webhook event. An
 //     activity delete becomes a deleted workout (Deleted true) with the id
-//     of the activity's workout, so that the workout disappears; other
+//     of the activity's workout, so that the workout disappears, and a
+//     deletion (ingest.DeleteSamples) of the stream samples over the
+//     workout's span, so that its samples go with it; other
 //     events are counted as skipped (a created or updated activity is
 //     fetched, and a deauthorisation revokes the connection);
 //   - an object with "activity" (and "streams"): what a fetch of one
@@ -189,6 +191,10 @@ func (n *normalizer) event(body []byte) error {
 			RawEventID:       n.ctx.RawEventID,
 			IngestedAt:       n.ingested,
 		})
+		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{
+			Kind: ingest.DeleteSamples, Record: n.out.Workouts[len(n.out.Workouts)-1].ID,
+			SeriesTypes: streamSeriesTypes(), SourceID: accountSource.ID,
+		})
 	case e.Deauthorized():
 		n.out.Skip("event athlete deauthorization (revokes the connection)")
 	default:
@@ -238,6 +244,16 @@ var streamSeries = [][2]string{
 	{"velocity_smooth", "speed"},
 	{"cadence", "cadence"},
 	{"watts", "power"},
+}
+
+// streamSeriesTypes are the series of the samples an activity's streams
+// add, which the activity's delete removes over the workout.
+func streamSeriesTypes() []string {
+	out := make([]string, len(streamSeries))
+	for i, kv := range streamSeries {
+		out[i] = kv[1]
+	}
+	return out
 }
 
 // knownStreams are the streams read (time) or deliberately not kept.

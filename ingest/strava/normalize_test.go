@@ -1,6 +1,8 @@
 package strava
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +109,27 @@ func TestUpdateAndDelete(t *testing.T) {
 	}
 	if len(del.Workouts) != 1 || !del.Workouts[0].Deleted || del.Workouts[0].ID != first.ID || del.Workouts[0].Version <= upd.Workouts[0].Version {
 		t.Errorf("delete: %+v", del.Workouts)
+	}
+	want := ingest.RangeDeletion{Kind: ingest.DeleteSamples, Record: first.ID, SeriesTypes: []string{"heart_rate", "speed", "cadence", "power"}, SourceID: "strava:account"}
+	if len(del.Deletions) != 1 || !reflect.DeepEqual(del.Deletions[0], want) {
+		t.Errorf("delete removes samples %+v, want %+v", del.Deletions, want)
+	}
+}
+
+// An activity's streams add samples only of the series its delete removes,
+// within the workout's [start, end], the span the delete resolves to.
+func TestDeletedSamplesListed(t *testing.T) {
+	recs := normalize(t, string(ingesttest.ReadFixture(t, "strava_activity_with_streams.json")))
+	w := recs.Workouts[0]
+	for _, b := range recs.Samples {
+		if b.Source.ID != accountSource.ID || !slices.Contains(streamSeriesTypes(), b.SeriesType) {
+			t.Errorf("%s from %s is not among the series the delete removes", b.SeriesType, b.Source.ID)
+		}
+		for _, x := range b.Samples {
+			if x.Time.Before(w.StartTime) || x.Time.After(w.EndTime) {
+				t.Errorf("%s at %s lies outside the workout", b.SeriesType, x.Time)
+			}
+		}
 	}
 }
 

@@ -37,9 +37,10 @@ const Scope = "read,activity:read_all,profile:read_all"
 func init() {
 	ingest.Extend(provider, func(p *ingest.Provider) {
 		p.Capabilities = ingest.Capabilities{RestPull: true, WebhookPing: true, WebhookRegistrationAPI: true}
-		// Standard tier: 200 requests per 15 minutes (and 2,000 a day) per
-		// application; the read sub-limit is 100 per 15 minutes.
-		p.RateLimit = ingest.RateLimit{Requests: 100, Per: 15 * time.Minute}
+		// Standard tier: 200 requests per 15 minutes and 2,000 a day per
+		// application; ingest only reads, and the read sub-limits are 100
+		// per 15 minutes and 1,000 a day.
+		p.RateLimit = ingest.RateLimit{Requests: 100, Per: 15 * time.Minute, Also: []ingest.RateLimit{{Requests: 1000, Per: 24 * time.Hour}}}
 		p.OAuth = &ingest.OAuth{
 			Env:       "STRAVA",
 			AuthURL:   "https://www.strava.com/oauth/authorize",

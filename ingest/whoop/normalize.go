@@ -9,9 +9,11 @@
 //   - an object with "records": a collection page ({"records": [...],
 //     "next_token": ...}); each record tells its kind by its keys;
 //   - an object with "type", "user_id" and "id" but no "start": a webhook
-//     notification. workout.deleted and sleep.deleted become deleted
-//     records with the id the record had; other notifications carry no
-//     data (the document is fetched) and are counted as skipped;
+//     notification. workout.deleted, sleep.deleted and recovery.deleted
+//     become deleted records with the id the record had, and a deletion
+//     (ingest.DeleteSamples) of the samples the sleep or recovery came
+//     with, over the record's span; other notifications carry no data (the
+//     document is fetched) and are counted as skipped;
 //   - any other object: one document: a workout ("sport_name" or
 //     "sport_id"), a sleep ("nap" or a stage summary), a recovery
 //     ("sleep_id" and "cycle_id") or a cycle ("start" and a score with
@@ -39,6 +41,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +170,8 @@ func (n *normalizer) document(raw []byte, keys map[string]json.RawMessage, inLis
 
 // notification is a webhook body. A deleted workout or sleep becomes a
 // record with the id it had, Deleted set and the receive time as its
-// version, so that it replaces the stored one.
+// version, so that it replaces the stored one; the samples a sleep came
+// with are deleted over its span.
 func (n *normalizer) notification(body []byte) error {
 	var w struct {
 		Type ingest.Text `json:"type"`
@@ -202,12 +206,31 @@ func (n *normalizer) notification(body []byte) error {
 			ProviderRecordID: id, Deleted: true,
 			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 		})
+		n.deleteSamples(n.recordID(kindSleep, id), sleepSamples)
 	case "recovery":
 		n.deletedRecovery(id)
 	default:
 		n.out.Skip("delete of " + ingest.Truncate(kind, 40) + " (no canonical record)")
 	}
 	return nil
+}
+
+// docSamples are the series of the samples one type of document adds from
+// one source: what a delete of such a document removes with its record.
+type docSamples struct {
+	source string
+	series []string
+}
+
+// deleteSamples adds the deletions of the samples that came with the
+// deleted record of canonical id record, one per source of from: the
+// processor removes them over the span it last saw the record cover.
+func (n *normalizer) deleteSamples(record string, from []docSamples) {
+	for _, d := range from {
+		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{
+			Kind: ingest.DeleteSamples, Record: record, SeriesTypes: slices.Clone(d.series), SourceID: d.source,
+		})
+	}
 }
 
 func (n *normalizer) recordID(kind, id string) string {

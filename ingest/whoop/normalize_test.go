@@ -1,6 +1,7 @@
 package whoop
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,8 @@ func TestDeleted(t *testing.T) {
 	sleep := strings.Replace(string(ingesttest.ReadFixture(t, "whoop_webhook_deleted.json")), "workout.deleted", "sleep.deleted", 1)
 	if recs := normalize(t, sleep); len(recs.Sleep) != 1 || !recs.Sleep[0].Deleted {
 		t.Fatalf("sleep deleted %+v", recs)
+	} else {
+		checkDeletions(t, recs, recs.Sleep[0].ID, sleepSamples)
 	}
 	// A recovery is named by its sleep's id: the delete finds its summary.
 	recovery := strings.NewReplacer("workout.deleted", "recovery.deleted",
@@ -123,7 +126,70 @@ func TestDeleted(t *testing.T) {
 	if recs := normalize(t, recovery); recs.Len() != 1 || len(recs.Summaries) != 1 || !recs.Summaries[0].Deleted ||
 		len(scored.Summaries) != 1 || recs.Summaries[0].ID != scored.Summaries[0].ID {
 		t.Fatalf("recovery deleted %+v", recs)
+	} else {
+		checkDeletions(t, recs, scored.Summaries[0].ID, recoverySamples)
 	}
+	if recs := normalize(t, string(ingesttest.ReadFixture(t, "whoop_webhook_deleted.json"))); len(recs.Deletions) != 0 {
+		t.Errorf("a workout adds no samples, yet its delete removes %+v", recs.Deletions)
+	}
+}
+
+// checkDeletions checks that recs delete, with the record of id, the
+// samples of want: one deletion per source.
+func checkDeletions(t *testing.T, recs ingest.Records, id string, want []docSamples) {
+	t.Helper()
+	if len(recs.Deletions) != len(want) {
+		t.Fatalf("deletions %+v, want %d", recs.Deletions, len(want))
+	}
+	for i, d := range recs.Deletions {
+		if d.Kind != ingest.DeleteSamples || d.Record != id || !d.Start.IsZero() || !d.End.IsZero() ||
+			d.SourceID != want[i].source || !slices.Equal(d.SeriesTypes, want[i].series) {
+			t.Errorf("deletion %+v, want %v of %s", d, want[i].series, id)
+		}
+	}
+}
+
+// Each document type adds samples only of the series its delete removes,
+// and they lie in the span the processor resolves the deleted record to:
+// a sleep's [start, end], a summary's 24 hours from its time.
+func TestDeletedSamplesListed(t *testing.T) {
+	f := func(fixture string, list []docSamples) {
+		t.Helper()
+		recs := normalize(t, string(ingesttest.ReadFixture(t, fixture)))
+		if len(recs.Samples) == 0 {
+			t.Fatalf("%s: no samples", fixture)
+		}
+		for _, b := range recs.Samples {
+			listed := false
+			for _, d := range list {
+				listed = listed || (d.source == b.Source.ID && slices.Contains(d.series, b.SeriesType))
+			}
+			if !listed {
+				t.Errorf("%s: %s from %s is not among the series its delete removes", fixture, b.SeriesType, b.Source.ID)
+			}
+			for _, x := range b.Samples {
+				if !inSpan(recs, x.Time) {
+					t.Errorf("%s: %s at %s lies outside every record's span", fixture, b.SeriesType, x.Time)
+				}
+			}
+		}
+	}
+	f("whoop_sleep.json", sleepSamples)
+	f("whoop_recovery.json", recoverySamples)
+}
+
+func inSpan(recs ingest.Records, at time.Time) bool {
+	for _, s := range recs.Sleep {
+		if !at.Before(s.StartTime) && !at.After(s.EndTime) {
+			return true
+		}
+	}
+	for _, s := range recs.Summaries {
+		if !at.Before(s.RecordedAt) && at.Before(s.RecordedAt.Add(24*time.Hour)) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestErrors(t *testing.T) {

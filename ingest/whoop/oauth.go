@@ -26,9 +26,9 @@ var Scopes = []string{"read:recovery", "read:cycles", "read:workout", "read:slee
 func init() {
 	ingest.Extend(provider, func(p *ingest.Provider) {
 		p.Capabilities = ingest.Capabilities{RestPull: true, WebhookPing: true}
-		// WHOOP's default app budget is 100 requests a minute (and 10,000 a
-		// day); each worker holds its share of it.
-		p.RateLimit = ingest.RateLimit{Requests: 100, Per: time.Minute}
+		// WHOOP's default app budget is 100 requests a minute and 10,000 a
+		// day; each worker holds its share of both.
+		p.RateLimit = ingest.RateLimit{Requests: 100, Per: time.Minute, Also: []ingest.RateLimit{{Requests: 10000, Per: 24 * time.Hour}}}
 		p.OAuth = &ingest.OAuth{
 			Env:        "WHOOP",
 			AuthURL:    "https://api.prod.whoop.com/oauth/oauth2/auth",

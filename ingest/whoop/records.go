@@ -109,6 +109,13 @@ type sleepDoc struct {
 	} `json:"score"`
 }
 
+// sleepSamples are the series of the samples a sleep adds (the respiratory
+// rate at its end, in sleep below): its delete removes them over the
+// sleep, whose end the span includes.
+var sleepSamples = []docSamples{
+	{dailySource.ID, []string{"respiratory_rate"}},
+}
+
 var sleepFields = ingest.SetOf("id", "cycle_id", "v1_id", "user_id", "created_at", "updated_at", "start", "end",
 	"timezone_offset", "nap", "score_state", "score")
 
@@ -185,6 +192,13 @@ type recoveryDoc struct {
 		SpO2Percentage   ingest.Number `json:"spo2_percentage"`
 		SkinTempCelsius  ingest.Number `json:"skin_temp_celsius"`
 	} `json:"score"`
+}
+
+// recoverySamples are the series of the samples a recovery adds at its
+// created_at (recovery below), the time of its Summary: its delete removes
+// them.
+var recoverySamples = []docSamples{
+	{dailySource.ID, []string{"resting_heart_rate", "heart_rate_variability_rmssd", "oxygen_saturation", "skin_temperature"}},
 }
 
 var recoveryFields = ingest.SetOf("cycle_id", "sleep_id", "user_id", "created_at", "updated_at", "score_state", "score")

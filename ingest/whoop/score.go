@@ -8,7 +8,9 @@ package whoop
 // id WHOOP's recovery webhooks name. A SCORED cycle becomes a Summary of
 // category strain: its strain (0 to 21) at the cycle's start, for the local
 // day of the start, with kilojoule and the average and max heart rate as
-// components. Both come from the "whoop:daily" source.
+// components. Both come from the "whoop:daily" source. A recovery.deleted
+// also removes the recovery's samples (recoverySamples) over the 24 hours
+// from its created_at; WHOOP sends no delete of a cycle.
 
 import (
 	"time"
@@ -55,11 +57,14 @@ func (n *normalizer) summary(doc, category, key string, score ingest.Number, max
 	n.out.Summaries = append(n.out.Summaries, s)
 }
 
-// deletedRecovery adds the delete of a recovery's Summary; id is the sleep id.
+// deletedRecovery adds the delete of a recovery's Summary and of the
+// samples the recovery came with; id is the sleep id.
 func (n *normalizer) deletedRecovery(id string) {
+	summaryID := schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, schemas.SummaryRecovery, id)
 	n.out.Summaries = append(n.out.Summaries, schemas.Summary{
-		ID: schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, schemas.SummaryRecovery, id), Tenant: n.ctx.Tenant,
+		ID: summaryID, Tenant: n.ctx.Tenant,
 		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: schemas.SummaryRecovery, Deleted: true,
 		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 	})
+	n.deleteSamples(summaryID, recoverySamples)
 }

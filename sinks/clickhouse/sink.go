@@ -63,6 +63,8 @@ type Config struct {
 type Stats struct {
 	// Samples, Workouts, Sleep and Summaries count the rows written to each table.
 	Samples, Workouts, Sleep, Summaries uint64
+	// SampleDeletions counts the deleting sample batches applied.
+	SampleDeletions uint64
 	// Attempts counts the webhook delivery attempts written to the delivery log.
 	Attempts uint64
 	// Records counts the Kafka records written.
@@ -206,6 +208,9 @@ func (s *Sink) add(rec *kgo.Record) {
 	case *schemas.SampleBatch:
 		s.pending.Samples = append(s.pending.Samples, *r)
 		s.rows += len(r.Samples)
+		if r.Deletion != nil {
+			s.rows++ // a deletion is one statement to run
+		}
 	case *schemas.Workout:
 		s.pending.Workouts = append(s.pending.Workouts, *r)
 		s.rows++
@@ -275,6 +280,9 @@ func (s *Sink) flush(ctx context.Context) error {
 		s.stats.Records += uint64(s.records)
 		for i := range s.pending.Samples {
 			s.stats.Samples += uint64(len(s.pending.Samples[i].Samples))
+			if s.pending.Samples[i].Deletion != nil {
+				s.stats.SampleDeletions++
+			}
 		}
 		s.stats.Workouts += uint64(len(s.pending.Workouts))
 		s.stats.Sleep += uint64(len(s.pending.Sleep))

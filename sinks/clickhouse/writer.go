@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
 
@@ -36,6 +37,9 @@ func (r Rows) Len() int {
 	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts)
 	for i := range r.Samples {
 		n += len(r.Samples[i].Samples)
+		if r.Samples[i].Deletion != nil {
+			n++ // one INSERT ... SELECT
+		}
 	}
 	return n
 }
@@ -105,7 +109,52 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 	if err := w.writeSummaries(ctx, rows.Summaries, now); err != nil {
 		return err
 	}
+	if err := w.deleteSamples(ctx, rows.Samples, now); err != nil {
+		return err
+	}
 	return w.writeAttempts(ctx, rows.Attempts)
+}
+
+// sampleDeletion tombstones, in one INSERT ... SELECT, the samples a
+// deleting SampleBatch removes: the latest revision of every sample of the
+// user, series type and provider (and source, when one is named) in the
+// range that is not deleted and older than the deletion gets a revision
+// with deleted = 1 at the deletion's version. Applying it again writes the
+// same rows, which collapse; samples of the deletion's own raw event or of
+// later ones (version at or above it) are left alone. The ts bounds use
+// the sort key; the millisecond bounds make the range exact.
+var sampleDeletion = "INSERT INTO samples (" + strings.Join(sampleColumns[:], ", ") + `)
+SELECT tenant_id, user_id, series_type, ts, ts_ms, source_id, provider, device, device_type, source_name,
+    value, unit, zone_offset, is_daily_total, toUUID(?), ?, toUInt64(?), toUInt8(1), toDateTime(?, 'UTC')
+FROM samples FINAL
+WHERE tenant_id = ? AND user_id = toUUID(?) AND series_type = ? AND provider = ? AND (? = '' OR source_id = ?)
+    AND ts >= toDateTime(?, 'UTC') AND ts <= toDateTime(?, 'UTC')
+    AND toUInt64(ts) * 1000 + ts_ms >= ? AND toUInt64(ts) * 1000 + ts_ms < ?
+    AND deleted = 0 AND version < ?`
+
+// deleteSamples applies the deleting batches among batches, after the
+// samples of the same Write were inserted. FINAL must collapse before the
+// WHERE filters on deleted and version, so those conditions are never moved
+// into PREWHERE.
+func (w *Writer) deleteSamples(ctx context.Context, batches []schemas.SampleBatch, now time.Time) error {
+	ctx = ch.Context(ctx, ch.WithSettings(ch.Settings{"optimize_move_to_prewhere": 0}))
+	for i := range batches {
+		b := &batches[i]
+		d := b.Deletion
+		if d == nil {
+			continue
+		}
+		from, to := d.Start.UTC(), d.End.UTC()
+		err := w.conn.Exec(ctx, sampleDeletion,
+			b.ID, b.RawEventID, b.Version, ingestedTime(b.IngestedAt, now).Unix(),
+			b.Tenant, b.UserID, b.SeriesType, b.Source.Provider, b.Source.ID, b.Source.ID,
+			from.Unix(), to.Unix(), from.UnixMilli(), to.UnixMilli(), b.Version)
+		if err != nil {
+			return fmt.Errorf("cannot apply sample deletion %s (%s, %s to %s): %w", b.ID, b.SeriesType,
+				from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), err)
+		}
+	}
+	return nil
 }
 
 func (w *Writer) writeSamples(ctx context.Context, batches []schemas.SampleBatch, now time.Time) error {
@@ -366,6 +415,20 @@ func check(record any) error {
 func checkSampleBatch(b *schemas.SampleBatch) error {
 	if err := checkCommon("sample batch", b.ID, b.UserID, b.Version, b.IngestedAt); err != nil {
 		return err
+	}
+	if d := b.Deletion; d != nil {
+		if len(b.Samples) > 0 {
+			return fmt.Errorf("%w: sample batch %s both deletes and carries %d samples", ErrInvalid, b.ID, len(b.Samples))
+		}
+		if !d.End.After(d.Start) {
+			return fmt.Errorf("%w: sample batch %s deletes an empty range (%s to %s)", ErrInvalid, b.ID, d.Start, d.End)
+		}
+		if b.Source.Provider == "" || b.SeriesType == "" {
+			return fmt.Errorf("%w: sample batch %s deletes without a provider or series type", ErrInvalid, b.ID)
+		}
+		if _, err := uuid.Parse(b.ID); err != nil {
+			return fmt.Errorf("%w: sample batch id %q is not a UUID", ErrInvalid, b.ID)
+		}
 	}
 	for i, s := range b.Samples {
 		if err := checkTime("ts", s.Time); err != nil {

@@ -189,3 +189,63 @@ func BenchmarkWriter(b *testing.B) {
 	}
 	b.ReportMetric(float64(perBatch*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestWriterSampleDeletions applies deleting batches: by source and by
+// provider, to the millisecond, idempotently, never to samples at or above
+// the deletion's version, and a later revision brings a sample back.
+func TestWriterSampleDeletions(t *testing.T) {
+	conn := newDatabase(t, true)
+	w := NewWriter(conn)
+	ctx := context.Background()
+	app, other := sampleBatch(1000, "garmin:app", 1), sampleBatch(1000, "garmin:other", 1)
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{app, other}}); err != nil {
+		t.Fatal(err)
+	}
+	deletion := func(id, source string, from, to time.Duration, version int64) schemas.SampleBatch {
+		return schemas.SampleBatch{
+			ID: schemas.NameID("deletion", id), Tenant: testTenant, UserID: testUser,
+			Source: schemas.Source{Provider: "garmin", ID: source}, SeriesType: "heart_rate", Unit: "bpm",
+			Version: version, RawEventID: "raw-del", IngestedAt: time.Now().UTC(),
+			Deletion: &schemas.SampleDeletion{Start: testBase.Add(from), End: testBase.Add(to)},
+		}
+	}
+	// Samples are 250 ms apart: [10.125 s, 20 s) holds samples 41 to 79 of
+	// garmin:app; [100 s, 101 s) four of each source; nothing of version 1
+	// is below version 1.
+	bySource := deletion("a", "garmin:app", 10125*time.Millisecond, 20*time.Second, 5)
+	byProvider := deletion("b", "", 100*time.Second, 101*time.Second, 5)
+	sameVersion := deletion("c", "", 0, time.Second, 1)
+	for range 2 {
+		if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{bySource, byProvider, sameVersion}}); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+	}
+	if n := count(t, conn, "SELECT count() FROM samples_current"); n != 2000-39-8 {
+		t.Fatalf("current samples = %d, want %d", n, 2000-39-8)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL WHERE deleted = 1 AND version = 5 AND raw_event_id = 'raw-del'"); n != 47 {
+		t.Fatalf("tombstones = %d, want 47", n)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples_current WHERE source_id = 'garmin:app' AND ts >= toDateTime(?, 'UTC') AND ts < toDateTime(?, 'UTC')",
+		testBase.Add(11*time.Second).Unix(), testBase.Add(20*time.Second).Unix()); n != 0 {
+		t.Fatalf("%d samples left inside the deleted range", n)
+	}
+
+	// A later revision of the samples is newer than the deletion.
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{sampleBatch(1000, "garmin:app", 6)}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples_current"); n != 2000-4 {
+		t.Fatalf("current samples after a newer revision = %d, want %d", n, 2000-4)
+	}
+
+	bad := deletion("d", "garmin:app", time.Second, time.Second, 7)
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{bad}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("empty range: err = %v, want ErrInvalid", err)
+	}
+	bad = deletion("e", "garmin:app", 0, time.Second, 7)
+	bad.Samples = app.Samples[:1]
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{bad}}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("deletion with samples: err = %v, want ErrInvalid", err)
+	}
+}

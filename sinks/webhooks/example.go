@@ -67,6 +67,12 @@ func ExampleMessage(eventType, tenant, userID string) (Message, error) {
 		return LifecycleMessages(exampleLifecycle(id.String(), eventType, tenant, userID, now))[0], nil
 	case schemas.EventMenstrualCycleCreated:
 		return exampleMenstrualCycle(id.String(), tenant, userID, now), nil
+	case schemas.EventSeriesDeleted:
+		return seriesDeletedMessage(schemas.SampleBatch{
+			ID: id.String(), Tenant: tenant, UserID: userID, Source: schemas.Source{Provider: "oura", ID: "oura:daily"},
+			SeriesType: "steps", Unit: "count", Version: now.UnixMilli(), IngestedAt: now,
+			Deletion: &schemas.SampleDeletion{Start: now.Add(-24 * time.Hour), End: now},
+		}), nil
 	}
 
 	for _, st := range schemas.SeriesTypes() {

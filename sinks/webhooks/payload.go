@@ -44,6 +44,9 @@ func MessageID(eventType, recordID string, version int64, chunk int) string {
 // the granular event of the batch's series type. Series types without
 // webhooks and empty batches give no messages.
 func SampleMessages(b schemas.SampleBatch) []Message {
+	if b.Deletion != nil {
+		return []Message{seriesDeletedMessage(b)}
+	}
 	group, granular, ok := schemas.SeriesEvents(b.SeriesType)
 	if !ok || len(b.Samples) == 0 {
 		return nil
@@ -223,6 +226,35 @@ func summaryMessage(s schemas.Summary, event string) Message {
 		Tenant: s.Tenant,
 		UserID: s.UserID,
 		Body:   envelope(event, eventTime(s.IngestedAt, s.RecordedAt), appendJSON(nil, data)),
+	}
+}
+
+// seriesDeletedMessage is the series.deleted message of a deleting batch,
+// which Open Wearables does not have. Its data object is
+//
+//	{"id", "user_id", "provider", "series_type", "source_id",
+//	 "start_time", "end_time"}
+//
+// where the stored samples of series_type from source_id (from every
+// source of the provider when source_id is null) in [start_time, end_time)
+// were removed. It is sent for every series type, webhooks or not.
+func seriesDeletedMessage(b schemas.SampleBatch) Message {
+	data := seriesDeletedData{
+		ID:         b.ID,
+		UserID:     b.UserID,
+		Provider:   b.Source.Provider,
+		SeriesType: b.SeriesType,
+		SourceID:   optString(b.Source.ID),
+		StartTime:  optTime(b.Deletion.Start),
+		EndTime:    optTime(b.Deletion.End),
+	}
+	event := schemas.EventSeriesDeleted
+	return Message{
+		ID:     MessageID(event, b.ID, b.Version, 0),
+		Type:   event,
+		Tenant: b.Tenant,
+		UserID: b.UserID,
+		Body:   envelope(event, eventTime(b.IngestedAt, b.Deletion.End), appendJSON(nil, data)),
 	}
 }
 
@@ -416,6 +448,15 @@ type (
 		Qualifier  *string         `json:"qualifier"`
 		Components []componentData `json:"components"`
 		Source     sourceData      `json:"source"`
+	}
+	seriesDeletedData struct {
+		ID         string  `json:"id"`
+		UserID     string  `json:"user_id"`
+		Provider   string  `json:"provider"`
+		SeriesType string  `json:"series_type"`
+		SourceID   *string `json:"source_id"`
+		StartTime  *string `json:"start_time"`
+		EndTime    *string `json:"end_time"`
 	}
 	connectionCreatedData struct {
 		UserID       string  `json:"user_id"`
