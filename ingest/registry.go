@@ -45,6 +45,13 @@ type Records struct {
 	// or the samples a deleted record came with. Left out of JSON when
 	// empty.
 	Deletions []RangeDeletion `json:",omitempty"`
+	// Spans are, by the id of a workout, sleep session or summary, the
+	// time span of the samples its document came with, when it is not the
+	// record's own ([start, end], or a summary's recorded time): an Oura
+	// daily activity's MET series, Strava streams running past the moving
+	// time. The processor keeps it, so that a delete naming the record
+	// removes exactly those samples. Left out of JSON when empty.
+	Spans map[string]Span `json:",omitempty"`
 	// Skipped counts input items that were understood but not kept, by
 	// reason or unknown type (for example "unknown type HKQuantityTypeIdentifierX").
 	Skipped map[string]int
@@ -67,8 +74,9 @@ const (
 //
 // Record, instead of Start and End, names the canonical id of a workout,
 // sleep session or summary the processor emitted: the range is then that
-// record's span as the processor last saw it (a summary spans the 24 hours
-// from its recorded time), for a provider whose delete names only the
+// record's span as the processor last saw it ([start, end] of a workout or
+// sleep session, a summary's recorded time, or its entry in Records.Spans),
+// for a provider whose delete names only the
 // record it removed while the samples it came with must go too. A Record
 // the processor does not know deletes nothing.
 type RangeDeletion struct {
@@ -78,6 +86,9 @@ type RangeDeletion struct {
 	SeriesTypes []string  `json:",omitempty"`
 	SourceID    string    `json:",omitempty"`
 }
+
+// Span is a closed time range, [Start, End].
+type Span struct{ Start, End time.Time }
 
 // Skip counts one skipped item under reason.
 func (r *Records) Skip(reason string) {

@@ -339,7 +339,7 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 	}
 	for i := range recs.Workouts {
 		w := &recs.Workouts[i]
-		ok, err := revise(workoutRevision(*w), &w.Change, &w.Version)
+		ok, err := revise(withSpan(workoutRevision(*w), recs.Spans), &w.Change, &w.Version)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -361,7 +361,7 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 	recs.Sleep = append(dels.sleep, recs.Sleep...)
 	for i := range recs.Sleep {
 		s := &recs.Sleep[i]
-		ok, err := revise(sleepRevision(*s), &s.Change, &s.Version)
+		ok, err := revise(withSpan(sleepRevision(*s), recs.Spans), &s.Change, &s.Version)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -374,7 +374,7 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 	}
 	for i := range recs.Summaries {
 		s := &recs.Summaries[i]
-		ok, err := revise(summaryRevision(*s), &s.Change, &s.Version)
+		ok, err := revise(withSpan(summaryRevision(*s), recs.Spans), &s.Change, &s.Version)
 		if err != nil {
 			return nil, 0, 0, err
 		}

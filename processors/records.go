@@ -23,7 +23,7 @@ package processors
 //   - content after a delete: emitted as "created" again.
 //
 // The state also keeps each record's span (start and end; a summary's is
-// the day from its recorded time), so that a provider delete naming only a
+// its recorded time, or the span its normaliser gave), so that a provider delete naming only a
 // record can remove the samples that record came with (rangeDeletes).
 //
 // Memory is bounded per raw partition: past maxTracked records the oldest
@@ -320,23 +320,24 @@ func sleepRevision(s schemas.Sleep) revision {
 	}
 }
 
-// summarySpan is how long after its recorded time a summary's samples
-// lie: a daily score covers a day.
-const summarySpan = 24 * time.Hour
-
 // summaryRevision describes a summary for revise; its recorded time is
-// its age, and its span the day from it.
+// its age and its span.
 func summaryRevision(s schemas.Summary) revision {
 	v := s
 	v.Version, v.RawEventID, v.IngestedAt, v.Change = 0, "", time.Time{}, ""
-	var end time.Time
-	if !s.RecordedAt.IsZero() {
-		end = s.RecordedAt.Add(summarySpan)
-	}
 	return revision{
-		kind: kindSummary, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt, end: end,
+		kind: kindSummary, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt, end: s.RecordedAt,
 		version: s.Version, deleted: s.Deleted, fingerprint: contentHash(v), ingestedAt: s.IngestedAt,
 	}
+}
+
+// withSpan gives a revision the span its normaliser gave for the samples
+// its record came with (ingest.Records.Spans), when there is one.
+func withSpan(r revision, spans map[string]ingest.Span) revision {
+	if span, ok := spans[r.id]; ok && !span.Start.IsZero() && !span.End.Before(span.Start) {
+		r.start, r.end = span.Start, span.End
+	}
+	return r
 }
 
 // sleepHash identifies a session's content, leaving out what changes with

@@ -116,7 +116,7 @@ func TestOuraEndToEnd(t *testing.T) {
 	})
 	s.rc.mu.Lock()
 	for _, d := range s.rc.got["series.deleted"] {
-		if d["provider"] != "oura" || d["user_id"] != user || d["start_time"] != "2026-01-14T12:00:00Z" || d["end_time"] != "2026-01-15T12:00:00.001Z" {
+		if d["provider"] != "oura" || d["user_id"] != user || d["start_time"] != "2026-01-14T12:00:00Z" || d["end_time"] != "2026-01-14T12:05:00.001Z" {
 			s.rc.mu.Unlock()
 			t.Fatalf("series.deleted = %v", d)
 		}

@@ -227,3 +227,31 @@ func UTC(s string) time.Time {
 	}
 	return t.UTC()
 }
+
+// InRecordSpan reports whether at lies in the span the processor resolves
+// one of the records of recs to when a delete names it: [start, end] of a
+// workout or sleep session, a summary's recorded time or its Spans entry.
+func InRecordSpan(recs ingest.Records, at time.Time) bool {
+	in := func(id string, start, end time.Time) bool {
+		if span, ok := recs.Spans[id]; ok {
+			start, end = span.Start, span.End
+		}
+		return !at.Before(start) && !at.After(end)
+	}
+	for _, w := range recs.Workouts {
+		if in(w.ID, w.StartTime, w.EndTime) {
+			return true
+		}
+	}
+	for _, s := range recs.Sleep {
+		if in(s.ID, s.StartTime, s.EndTime) {
+			return true
+		}
+	}
+	for _, s := range recs.Summaries {
+		if in(s.ID, s.RecordedAt, s.RecordedAt) {
+			return true
+		}
+	}
+	return false
+}

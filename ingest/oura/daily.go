@@ -42,8 +42,9 @@ var activityFields = ingest.SetOf("id", "class_5_min", "score", "active_calories
 	"sedentary_time", "steps", "target_calories", "target_meters", "total_calories", "day", "timestamp", "meta")
 
 // activitySamples are the series of the samples a daily_activity document
-// adds (activity below): its delete removes them over the 24 hours from the
-// document's timestamp, where the totals lie and the met series starts.
+// adds (activity below): the totals at the document's timestamp, where its
+// summary lies, and the met series, whose span the summary's Spans entry
+// gives; its delete removes them.
 var activitySamples = []docSamples{
 	{dailySource.ID, []string{"steps", "energy", "distance_walking_running", "active_time"}},
 	{ringSource.ID, []string{"average_met"}},
@@ -59,6 +60,7 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 		return fmt.Errorf("cannot normalise oura daily_activity: neither timestamp nor day is a time")
 	}
 	n.out.SkipUnknown("daily_activity", keys, activityFields)
+	scored := len(n.out.Summaries)
 	if err := n.score("daily_activity", raw); err != nil {
 		return err
 	}
@@ -99,6 +101,21 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 				continue
 			}
 			n.addSample(ringSource, "average_met", start.Add(time.Duration(i)*step), x.Value, mzone, false)
+		}
+		// The summary's samples span the met series too.
+		last := start.Add(time.Duration(len(a.MET.Items)-1) * step)
+		if len(n.out.Summaries) > scored && (start.Before(at) || last.After(at)) {
+			if n.out.Spans == nil {
+				n.out.Spans = map[string]ingest.Span{}
+			}
+			span := ingest.Span{Start: at, End: at}
+			if start.Before(at) {
+				span.Start = start
+			}
+			if last.After(at) {
+				span.End = last
+			}
+			n.out.Spans[n.out.Summaries[scored].ID] = span
 		}
 	}
 	return nil

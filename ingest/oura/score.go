@@ -6,8 +6,9 @@ package oura
 // source, for the document's day, with the contributors as components
 // sorted by name. Its id is one per document and category, so a delete
 // notification of the document finds it; the delete also removes the
-// samples the document added (scoreDocSamples) over the 24 hours from the
-// summary's time.
+// samples the document added (scoreDocSamples) at the summary's time or,
+// for a daily activity's met series, over the span the normaliser gave in
+// Records.Spans.
 
 import (
 	"encoding/json"

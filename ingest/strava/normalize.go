@@ -329,19 +329,27 @@ func (n *normalizer) activity(raw []byte, streams map[string]stream) error {
 		w.AvgPaceSecPerKm = &p
 	}
 	n.out.Workouts = append(n.out.Workouts, w)
-	n.streams(src, start, zone, streams)
+	if last := n.streams(src, start, zone, streams); last.After(w.EndTime) {
+		// Streams run on elapsed time, past a workout timed by moving time:
+		// its delete must take them all.
+		if n.out.Spans == nil {
+			n.out.Spans = map[string]ingest.Span{}
+		}
+		n.out.Spans[w.ID] = ingest.Span{Start: start, End: last}
+	}
 	return nil
 }
 
-// streams adds the kept streams as samples at start + time[i] seconds.
-func (n *normalizer) streams(src schemas.Source, start time.Time, zone int32, streams map[string]stream) {
+// streams adds the kept streams as samples at start + time[i] seconds and
+// returns the time of the last one (zero when there is none).
+func (n *normalizer) streams(src schemas.Source, start time.Time, zone int32, streams map[string]stream) (last time.Time) {
 	if len(streams) == 0 {
-		return
+		return last
 	}
 	offsets := streams["time"].Data
 	if len(offsets) == 0 {
 		n.out.Skip("streams without a time stream")
-		return
+		return last
 	}
 	for typ := range streams {
 		if !knownStreams[typ] {
@@ -366,8 +374,12 @@ func (n *normalizer) streams(src schemas.Source, start time.Time, zone int32, st
 			}
 			at := start.Add(time.Duration(off.Value * float64(time.Second)))
 			n.samples.Add(src, series, at, ingest.Tidy(v.Value), zone, false)
+			if at.After(last) {
+				last = at
+			}
 		}
 	}
+	return last
 }
 
 // stat reads a non-negative activity statistic; zeroIsNone marks those for

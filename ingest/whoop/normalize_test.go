@@ -151,7 +151,7 @@ func checkDeletions(t *testing.T, recs ingest.Records, id string, want []docSamp
 
 // Each document type adds samples only of the series its delete removes,
 // and they lie in the span the processor resolves the deleted record to:
-// a sleep's [start, end], a summary's 24 hours from its time.
+// a sleep's [start, end], a summary's recorded time or its Spans entry.
 func TestDeletedSamplesListed(t *testing.T) {
 	f := func(fixture string, list []docSamples) {
 		t.Helper()
@@ -168,7 +168,7 @@ func TestDeletedSamplesListed(t *testing.T) {
 				t.Errorf("%s: %s from %s is not among the series its delete removes", fixture, b.SeriesType, b.Source.ID)
 			}
 			for _, x := range b.Samples {
-				if !inSpan(recs, x.Time) {
+				if !ingesttest.InRecordSpan(recs, x.Time) {
 					t.Errorf("%s: %s at %s lies outside every record's span", fixture, b.SeriesType, x.Time)
 				}
 			}
@@ -176,20 +176,6 @@ func TestDeletedSamplesListed(t *testing.T) {
 	}
 	f("whoop_sleep.json", sleepSamples)
 	f("whoop_recovery.json", recoverySamples)
-}
-
-func inSpan(recs ingest.Records, at time.Time) bool {
-	for _, s := range recs.Sleep {
-		if !at.Before(s.StartTime) && !at.After(s.EndTime) {
-			return true
-		}
-	}
-	for _, s := range recs.Summaries {
-		if !at.Before(s.RecordedAt) && at.Before(s.RecordedAt.Add(24*time.Hour)) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestErrors(t *testing.T) {

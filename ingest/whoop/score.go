@@ -9,8 +9,8 @@ package whoop
 // category strain: its strain (0 to 21) at the cycle's start, for the local
 // day of the start, with kilojoule and the average and max heart rate as
 // components. Both come from the "whoop:daily" source. A recovery.deleted
-// also removes the recovery's samples (recoverySamples) over the 24 hours
-// from its created_at; WHOOP sends no delete of a cycle.
+// also removes the recovery's samples (recoverySamples), which lie at its
+// created_at, the summary's time; WHOOP sends no delete of a cycle.
 
 import (
 	"time"
