@@ -6,6 +6,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -85,6 +86,24 @@ type RangeDeletion struct {
 	Record      string    `json:",omitempty"`
 	SeriesTypes []string  `json:",omitempty"`
 	SourceID    string    `json:",omitempty"`
+}
+
+// SampleGroup is the series of the samples one kind of document adds from
+// one source: what a delete of such a document removes with its record.
+type SampleGroup struct {
+	SourceID string
+	Series   []string
+}
+
+// DeleteSamplesOf adds the deletions of the samples that came with the
+// deleted record of canonical id record, one per group: the processor
+// removes them over the span it last saw the record cover.
+func (r *Records) DeleteSamplesOf(record string, groups []SampleGroup) {
+	for _, g := range groups {
+		r.Deletions = append(r.Deletions, RangeDeletion{
+			Kind: DeleteSamples, Record: record, SeriesTypes: slices.Clone(g.Series), SourceID: g.SourceID,
+		})
+	}
 }
 
 // Span is a closed time range, [Start, End].

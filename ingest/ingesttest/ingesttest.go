@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,42 @@ func InRecordSpan(recs ingest.Records, at time.Time) bool {
 		}
 	}
 	return false
+}
+
+// CheckSampleDeletions checks that recs delete, with the record of id, the
+// samples of want: one deletion per group, by the record, in order.
+func CheckSampleDeletions(t testing.TB, recs ingest.Records, id string, want []ingest.SampleGroup) {
+	t.Helper()
+	if len(recs.Deletions) != len(want) {
+		t.Fatalf("deletions %+v, want %d", recs.Deletions, len(want))
+	}
+	for i, d := range recs.Deletions {
+		if d.Kind != ingest.DeleteSamples || d.Record != id || !d.Start.IsZero() || !d.End.IsZero() ||
+			d.SourceID != want[i].SourceID || !slices.Equal(d.SeriesTypes, want[i].Series) {
+			t.Errorf("deletion %+v, want %v from %s of %s", d, want[i].Series, want[i].SourceID, id)
+		}
+	}
+}
+
+// CheckSamplesDeletable checks that every sample of recs, normalised from
+// fixture, is of a series groups lists for its source and lies in the span
+// of one of the records of recs (InRecordSpan): a delete of the record
+// then removes it.
+func CheckSamplesDeletable(t testing.TB, fixture string, recs ingest.Records, groups []ingest.SampleGroup) {
+	t.Helper()
+	if len(recs.Samples) == 0 {
+		t.Fatalf("%s: no samples", fixture)
+	}
+	for _, b := range recs.Samples {
+		if !slices.ContainsFunc(groups, func(g ingest.SampleGroup) bool {
+			return g.SourceID == b.Source.ID && slices.Contains(g.Series, b.SeriesType)
+		}) {
+			t.Errorf("%s: %s from %s is not among the series its delete removes", fixture, b.SeriesType, b.Source.ID)
+		}
+		for _, s := range b.Samples {
+			if !InRecordSpan(recs, s.Time) {
+				t.Errorf("%s: %s at %s lies outside every record's span", fixture, b.SeriesType, s.Time)
+			}
+		}
+	}
 }

@@ -45,9 +45,9 @@ var activityFields = ingest.SetOf("id", "class_5_min", "score", "active_calories
 // adds (activity below): the totals at the document's timestamp, where its
 // summary lies, and the met series, whose span the summary's Spans entry
 // gives; its delete removes them.
-var activitySamples = []docSamples{
-	{dailySource.ID, []string{"steps", "energy", "distance_walking_running", "active_time"}},
-	{ringSource.ID, []string{"average_met"}},
+var activitySamples = []ingest.SampleGroup{
+	{SourceID: dailySource.ID, Series: []string{"steps", "energy", "distance_walking_running", "active_time"}},
+	{SourceID: ringSource.ID, Series: []string{"average_met"}},
 }
 
 func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error {
@@ -133,8 +133,8 @@ var readinessFields = ingest.SetOf("id", "contributors", "day", "score", "temper
 
 // readinessSamples are the series of the samples a daily_readiness
 // document adds at its timestamp (readiness below), which its delete removes.
-var readinessSamples = []docSamples{
-	{dailySource.ID, []string{"skin_temperature_deviation", "skin_temperature_trend_deviation"}},
+var readinessSamples = []ingest.SampleGroup{
+	{SourceID: dailySource.ID, Series: []string{"skin_temperature_deviation", "skin_temperature_trend_deviation"}},
 }
 
 func (n *normalizer) readiness(raw []byte, keys map[string]json.RawMessage) error {

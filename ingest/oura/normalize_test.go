@@ -1,7 +1,6 @@
 package oura
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,41 +194,19 @@ func TestErrors(t *testing.T) {
 // and they lie in the span the processor resolves the deleted record to:
 // a sleep period's [start, end], a summary's recorded time or its Spans entry.
 func TestDeletedSamplesListed(t *testing.T) {
-	f := func(fixture string, list []docSamples) {
-		t.Helper()
-		recs := normalize(t, string(ingesttest.ReadFixture(t, fixture)))
-		if len(recs.Samples) == 0 {
-			t.Fatalf("%s: no samples", fixture)
-		}
-		for _, b := range recs.Samples {
-			if !listed(list, b.Source.ID, b.SeriesType) {
-				t.Errorf("%s: %s from %s is not among the series its delete removes", fixture, b.SeriesType, b.Source.ID)
-			}
-			for _, s := range b.Samples {
-				if !ingesttest.InRecordSpan(recs, s.Time) {
-					t.Errorf("%s: %s at %s lies outside every record's span", fixture, b.SeriesType, s.Time)
-				}
-			}
-		}
+	for fixture, groups := range map[string][]ingest.SampleGroup{
+		"oura_sleep_response.json":  sleepSamples,
+		"oura_daily_activity.json":  activitySamples,
+		"oura_daily_readiness.json": readinessSamples,
+	} {
+		ingesttest.CheckSamplesDeletable(t, fixture, normalize(t, string(ingesttest.ReadFixture(t, fixture))), groups)
 	}
-	f("oura_sleep_response.json", sleepSamples)
-	f("oura_daily_activity.json", activitySamples)
-	f("oura_daily_readiness.json", readinessSamples)
-}
-
-func listed(list []docSamples, source, series string) bool {
-	for _, d := range list {
-		if d.source == source && slices.Contains(d.series, series) {
-			return true
-		}
-	}
-	return false
 }
 
 // A delete removes, with the record, the samples its document came with:
 // one deletion per source, by the deleted record's id.
 func TestDeletedSamples(t *testing.T) {
-	f := func(dataType string, want []docSamples) {
+	f := func(dataType string, want []ingest.SampleGroup) {
 		t.Helper()
 		recs := normalize(t, `{"event_type": "delete", "data_type": "`+dataType+`", "object_id": "x-1"}`)
 		var id string
@@ -243,15 +220,7 @@ func TestDeletedSamples(t *testing.T) {
 		default:
 			t.Fatalf("%s: records %+v", dataType, recs)
 		}
-		if len(recs.Deletions) != len(want) {
-			t.Fatalf("%s: deletions %+v, want %d", dataType, recs.Deletions, len(want))
-		}
-		for i, d := range recs.Deletions {
-			if d.Kind != ingest.DeleteSamples || d.Record != id || !d.Start.IsZero() || !d.End.IsZero() ||
-				d.SourceID != want[i].source || !slices.Equal(d.SeriesTypes, want[i].series) {
-				t.Errorf("%s: deletion %+v, want %v of %s", dataType, d, want[i].series, id)
-			}
-		}
+		ingesttest.CheckSampleDeletions(t, recs, id, want)
 	}
 	f("workout", nil)
 	f("sleep", sleepSamples)

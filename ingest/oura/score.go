@@ -30,7 +30,7 @@ var scoreDocs = map[string]string{
 
 // scoreDocSamples are, by scored document type, the series of the samples
 // the document adds besides its score; daily_sleep adds none.
-var scoreDocSamples = map[string][]docSamples{
+var scoreDocSamples = map[string][]ingest.SampleGroup{
 	"daily_readiness": readinessSamples,
 	"daily_activity":  activitySamples,
 }
@@ -107,5 +107,5 @@ func (n *normalizer) deletedScore(doc, id string) {
 		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: category, Deleted: true,
 		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 	})
-	n.deleteSamples(summaryID, scoreDocSamples[doc])
+	n.out.DeleteSamplesOf(summaryID, scoreDocSamples[doc])
 }

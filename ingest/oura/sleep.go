@@ -68,9 +68,9 @@ var sleepFields = ingest.SetOf("id", "average_breath", "average_heart_rate", "av
 // sleepSamples are the series of the samples a sleep period adds (the
 // series and night values at the end of sleep below): its delete removes
 // them over the period, whose end is where the night values lie.
-var sleepSamples = []docSamples{
-	{ringSource.ID, []string{"heart_rate", "heart_rate_variability_rmssd"}},
-	{dailySource.ID, []string{"resting_heart_rate", "respiratory_rate", "heart_rate_variability_rmssd"}},
+var sleepSamples = []ingest.SampleGroup{
+	{SourceID: ringSource.ID, Series: []string{"heart_rate", "heart_rate_variability_rmssd"}},
+	{SourceID: dailySource.ID, Series: []string{"resting_heart_rate", "respiratory_rate", "heart_rate_variability_rmssd"}},
 }
 
 // phaseStages are the catalog stages of the hypnogram characters.

@@ -41,7 +41,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,31 +205,13 @@ func (n *normalizer) notification(body []byte) error {
 			ProviderRecordID: id, Deleted: true,
 			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 		})
-		n.deleteSamples(n.recordID(kindSleep, id), sleepSamples)
+		n.out.DeleteSamplesOf(n.recordID(kindSleep, id), sleepSamples)
 	case "recovery":
 		n.deletedRecovery(id)
 	default:
 		n.out.Skip("delete of " + ingest.Truncate(kind, 40) + " (no canonical record)")
 	}
 	return nil
-}
-
-// docSamples are the series of the samples one type of document adds from
-// one source: what a delete of such a document removes with its record.
-type docSamples struct {
-	source string
-	series []string
-}
-
-// deleteSamples adds the deletions of the samples that came with the
-// deleted record of canonical id record, one per source of from: the
-// processor removes them over the span it last saw the record cover.
-func (n *normalizer) deleteSamples(record string, from []docSamples) {
-	for _, d := range from {
-		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{
-			Kind: ingest.DeleteSamples, Record: record, SeriesTypes: slices.Clone(d.series), SourceID: d.source,
-		})
-	}
 }
 
 func (n *normalizer) recordID(kind, id string) string {

@@ -1,7 +1,6 @@
 package whoop
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +115,7 @@ func TestDeleted(t *testing.T) {
 	if recs := normalize(t, sleep); len(recs.Sleep) != 1 || !recs.Sleep[0].Deleted {
 		t.Fatalf("sleep deleted %+v", recs)
 	} else {
-		checkDeletions(t, recs, recs.Sleep[0].ID, sleepSamples)
+		ingesttest.CheckSampleDeletions(t, recs, recs.Sleep[0].ID, sleepSamples)
 	}
 	// A recovery is named by its sleep's id: the delete finds its summary.
 	recovery := strings.NewReplacer("workout.deleted", "recovery.deleted",
@@ -127,25 +126,10 @@ func TestDeleted(t *testing.T) {
 		len(scored.Summaries) != 1 || recs.Summaries[0].ID != scored.Summaries[0].ID {
 		t.Fatalf("recovery deleted %+v", recs)
 	} else {
-		checkDeletions(t, recs, scored.Summaries[0].ID, recoverySamples)
+		ingesttest.CheckSampleDeletions(t, recs, scored.Summaries[0].ID, recoverySamples)
 	}
 	if recs := normalize(t, string(ingesttest.ReadFixture(t, "whoop_webhook_deleted.json"))); len(recs.Deletions) != 0 {
 		t.Errorf("a workout adds no samples, yet its delete removes %+v", recs.Deletions)
-	}
-}
-
-// checkDeletions checks that recs delete, with the record of id, the
-// samples of want: one deletion per source.
-func checkDeletions(t *testing.T, recs ingest.Records, id string, want []docSamples) {
-	t.Helper()
-	if len(recs.Deletions) != len(want) {
-		t.Fatalf("deletions %+v, want %d", recs.Deletions, len(want))
-	}
-	for i, d := range recs.Deletions {
-		if d.Kind != ingest.DeleteSamples || d.Record != id || !d.Start.IsZero() || !d.End.IsZero() ||
-			d.SourceID != want[i].source || !slices.Equal(d.SeriesTypes, want[i].series) {
-			t.Errorf("deletion %+v, want %v of %s", d, want[i].series, id)
-		}
 	}
 }
 
@@ -153,29 +137,12 @@ func checkDeletions(t *testing.T, recs ingest.Records, id string, want []docSamp
 // and they lie in the span the processor resolves the deleted record to:
 // a sleep's [start, end], a summary's recorded time or its Spans entry.
 func TestDeletedSamplesListed(t *testing.T) {
-	f := func(fixture string, list []docSamples) {
-		t.Helper()
-		recs := normalize(t, string(ingesttest.ReadFixture(t, fixture)))
-		if len(recs.Samples) == 0 {
-			t.Fatalf("%s: no samples", fixture)
-		}
-		for _, b := range recs.Samples {
-			listed := false
-			for _, d := range list {
-				listed = listed || (d.source == b.Source.ID && slices.Contains(d.series, b.SeriesType))
-			}
-			if !listed {
-				t.Errorf("%s: %s from %s is not among the series its delete removes", fixture, b.SeriesType, b.Source.ID)
-			}
-			for _, x := range b.Samples {
-				if !ingesttest.InRecordSpan(recs, x.Time) {
-					t.Errorf("%s: %s at %s lies outside every record's span", fixture, b.SeriesType, x.Time)
-				}
-			}
-		}
+	for fixture, groups := range map[string][]ingest.SampleGroup{
+		"whoop_sleep.json":    sleepSamples,
+		"whoop_recovery.json": recoverySamples,
+	} {
+		ingesttest.CheckSamplesDeletable(t, fixture, normalize(t, string(ingesttest.ReadFixture(t, fixture))), groups)
 	}
-	f("whoop_sleep.json", sleepSamples)
-	f("whoop_recovery.json", recoverySamples)
 }
 
 func TestErrors(t *testing.T) {

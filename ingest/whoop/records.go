@@ -112,8 +112,8 @@ type sleepDoc struct {
 // sleepSamples are the series of the samples a sleep adds (the respiratory
 // rate at its end, in sleep below): its delete removes them over the
 // sleep, whose end the span includes.
-var sleepSamples = []docSamples{
-	{dailySource.ID, []string{"respiratory_rate"}},
+var sleepSamples = []ingest.SampleGroup{
+	{SourceID: dailySource.ID, Series: []string{"respiratory_rate"}},
 }
 
 var sleepFields = ingest.SetOf("id", "cycle_id", "v1_id", "user_id", "created_at", "updated_at", "start", "end",
@@ -197,8 +197,8 @@ type recoveryDoc struct {
 // recoverySamples are the series of the samples a recovery adds at its
 // created_at (recovery below), the time of its Summary: its delete removes
 // them.
-var recoverySamples = []docSamples{
-	{dailySource.ID, []string{"resting_heart_rate", "heart_rate_variability_rmssd", "oxygen_saturation", "skin_temperature"}},
+var recoverySamples = []ingest.SampleGroup{
+	{SourceID: dailySource.ID, Series: []string{"resting_heart_rate", "heart_rate_variability_rmssd", "oxygen_saturation", "skin_temperature"}},
 }
 
 var recoveryFields = ingest.SetOf("cycle_id", "sleep_id", "user_id", "created_at", "updated_at", "score_state", "score")

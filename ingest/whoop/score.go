@@ -66,5 +66,5 @@ func (n *normalizer) deletedRecovery(id string) {
 		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: schemas.SummaryRecovery, Deleted: true,
 		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
 	})
-	n.deleteSamples(summaryID, recoverySamples)
+	n.out.DeleteSamplesOf(summaryID, recoverySamples)
 }
