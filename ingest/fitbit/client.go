@@ -13,11 +13,19 @@ package fitbit
 // activity log from that date, the day's heart rate, HRV and SpO2), sleep
 // (with the profile's offsetFromUTCMillis added to the body) or body (the
 // weight logs). Polls and backfills read the same in 30-day windows.
+//
+// With FITBIT_INTRADAY on, the heart rate step also reads each day's heart
+// rate at one-minute detail, one request a day through the same limiter,
+// with the profile's offset added as for sleep. Only a Personal app or one
+// Fitbit approved may read it; Fitbit answers 403 otherwise, which is
+// logged once and ends the step's intraday requests, not the step.
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -122,7 +130,7 @@ func fetchRange(ctx context.Context, s *ingest.Session, dataType string, start, 
 	case collSleep:
 		return fetchSleep(ctx, s, first, last)
 	case dataHeart:
-		path = "/1/user/-/activities/heart/date/" + first + "/" + last + ".json"
+		return fetchHeart(ctx, s, first, last)
 	case dataHRV:
 		path = "/1/user/-/hrv/date/" + first + "/" + last + ".json"
 	case dataSpO2:
@@ -174,6 +182,73 @@ func fetchActivities(ctx context.Context, s *ingest.Session, start, end time.Tim
 // fetchSleep reads the sleep logs of [first, last] and adds the user's
 // offset from the profile.
 func fetchSleep(ctx context.Context, s *ingest.Session, first, last string) ([]ingest.Fetched, error) {
+	offset, err := profileOffset(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	body, err := get(ctx, s, "/1.2/user/-/sleep/date/"+first+"/"+last+".json", nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch fitbit sleep: %w", err)
+	}
+	if body, err = withOffset(body, offset, "sleep"); err != nil {
+		return nil, err
+	}
+	return []ingest.Fetched{{Body: body, ContentType: "application/json"}}, nil
+}
+
+// intraday reports whether FITBIT_INTRADAY is on.
+func intraday(s ingest.Settings) bool {
+	on, _ := strconv.ParseBool(strings.TrimSpace(s.Extra[envIntraday]))
+	return on
+}
+
+// fetchHeart reads the daily heart rate of [first, last] and, with
+// FITBIT_INTRADAY on, each of those days at one-minute detail with the
+// user's offset from the profile added. A 403 there (the app may not read
+// intraday data) is logged and ends the intraday requests of this step.
+func fetchHeart(ctx context.Context, s *ingest.Session, first, last string) ([]ingest.Fetched, error) {
+	body, err := get(ctx, s, "/1/user/-/activities/heart/date/"+first+"/"+last+".json", nil)
+	if err != nil {
+		return nil, fmt.Errorf("cannot fetch fitbit %s: %w", dataHeart, err)
+	}
+	out := []ingest.Fetched{{Body: body, ContentType: "application/json"}}
+	if !intraday(s.Settings) {
+		return out, nil
+	}
+	from, err1 := time.Parse(time.DateOnly, first)
+	to, err2 := time.Parse(time.DateOnly, last)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("cannot fetch fitbit intraday heart rate: %w", err)
+	}
+	var offset json.RawMessage
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		date := d.Format(time.DateOnly)
+		body, err := get(ctx, s, "/1/user/-/activities/heart/date/"+date+"/1d/1min.json", nil)
+		var se *ingest.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusForbidden {
+			slog.Warn("fitbit refused intraday heart rate (status 403): the app is neither Personal nor approved for intraday data; set "+envIntraday+"=false or ask Fitbit for access",
+				"user", s.UserID, "from", date, "to", last)
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cannot fetch fitbit intraday heart rate of %s: %w", date, err)
+		}
+		if offset == nil {
+			if offset, err = profileOffset(ctx, s); err != nil {
+				return nil, err
+			}
+		}
+		if body, err = withOffset(body, offset, "intraday heart rate"); err != nil {
+			return nil, err
+		}
+		out = append(out, ingest.Fetched{Body: body, ContentType: "application/json"})
+	}
+	return out, nil
+}
+
+// profileOffset reads the user's offsetFromUTCMillis from the profile; it
+// is empty (not nil) when the profile has none.
+func profileOffset(ctx context.Context, s *ingest.Session) (json.RawMessage, error) {
 	profile, err := get(ctx, s, "/1/user/-/profile.json", nil)
 	if err != nil {
 		return nil, fmt.Errorf("cannot fetch the fitbit profile: %w", err)
@@ -184,22 +259,26 @@ func fetchSleep(ctx context.Context, s *ingest.Session, first, last string) ([]i
 		} `json:"user"`
 	}
 	_ = json.Unmarshal(profile, &p)
-	body, err := get(ctx, s, "/1.2/user/-/sleep/date/"+first+"/"+last+".json", nil)
-	if err != nil {
-		return nil, fmt.Errorf("cannot fetch fitbit sleep: %w", err)
+	if p.User.OffsetFromUTCMillis == nil {
+		return json.RawMessage{}, nil
 	}
+	return p.User.OffsetFromUTCMillis, nil
+}
+
+// withOffset adds offsetFromUTCMillis to a body of local times (what).
+func withOffset(body []byte, offset json.RawMessage, what string) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("cannot decode fitbit sleep: %w", err)
+		return nil, fmt.Errorf("cannot decode fitbit %s: %w", what, err)
 	}
-	if len(p.User.OffsetFromUTCMillis) > 0 {
-		m["offsetFromUTCMillis"] = p.User.OffsetFromUTCMillis
+	if len(offset) > 0 {
+		m["offsetFromUTCMillis"] = offset
 	}
-	body, err = json.Marshal(m)
+	body, err := json.Marshal(m)
 	if err != nil {
-		return nil, fmt.Errorf("cannot encode fitbit sleep: %w", err)
+		return nil, fmt.Errorf("cannot encode fitbit %s: %w", what, err)
 	}
-	return []ingest.Fetched{{Body: body, ContentType: "application/json"}}, nil
+	return body, nil
 }
 
 // get sends one request and returns the body.

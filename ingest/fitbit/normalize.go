@@ -1,6 +1,6 @@
 // Package fitbit connects Fitbit accounts through the Fitbit Web API
 // (providers.md §7) and its Subscriptions API, and normalises Fitbit's
-// responses into canonical workouts, sleep sessions and daily samples. It
+// responses into canonical workouts, sleep sessions and samples. It
 // registers the provider fitbit.
 //
 // Which body it is. The top-level key decides:
@@ -11,7 +11,12 @@
 //     "offsetFromUTCMillis", the user's offset from the profile, when it
 //     fetches them, as Fitbit gives sleep times in local time without an
 //     offset (without it they are read as UTC and counted as skipped);
-//   - "activities-heart": daily heart rate summaries (resting heart rate);
+//   - "activities-heart": daily heart rate summaries (resting heart rate)
+//     and, with "activities-heart-intraday", that day's heart rate at
+//     minute or second detail ({"time": "HH:mm:ss", "value": bpm}, local
+//     times of the date of activities-heart[0]) as heart_rate samples of
+//     "fitbit:account"; wearstream adds "offsetFromUTCMillis" to these
+//     bodies too, as for sleep, and an invalid point is skipped;
 //   - "hrv": daily heart rate variability (dailyRmssd);
 //   - "weight": body weight logs (weight, body fat);
 //   - "dateTime" with "value", or an array of them: SpO2 (the average);
@@ -124,6 +129,10 @@ func (n *normalizer) object(body []byte) error {
 	if err != nil {
 		return err
 	}
+	var offset ingest.Number
+	if raw, ok := keys["offsetFromUTCMillis"]; ok {
+		_ = json.Unmarshal(raw, &offset)
+	}
 	switch key {
 	case "activities":
 		for _, raw := range items {
@@ -132,10 +141,6 @@ func (n *normalizer) object(body []byte) error {
 			}
 		}
 	case "sleep":
-		var offset ingest.Number
-		if raw, ok := keys["offsetFromUTCMillis"]; ok {
-			_ = json.Unmarshal(raw, &offset)
-		}
 		for _, raw := range items {
 			if err := n.sleep(raw, offset); err != nil {
 				n.out.Skip("invalid sleep")
@@ -154,6 +159,9 @@ func (n *normalizer) object(body []byte) error {
 				continue
 			}
 			n.daily(d.DateTime, "resting_heart_rate", d.Value.RestingHeartRate, "heart rate day")
+		}
+		if raw, ok := keys["activities-heart-intraday"]; ok {
+			n.heartIntraday(raw, items, offset)
 		}
 	case "hrv":
 		for _, raw := range items {
@@ -224,6 +232,74 @@ func (n *normalizer) daily(date, series string, v ingest.Number, what string) {
 		n.out.Skip("no value: " + what + " 0")
 	default:
 		n.samples.Add(dailySource, series, at, ingest.Tidy(v.Value), 0, true)
+	}
+}
+
+// zoneOffset reads the offsetFromUTCMillis that wearstream adds to bodies
+// of local times; without a valid one, what is read as UTC and counted.
+func (n *normalizer) zoneOffset(v ingest.Number, what string) (ms int64) {
+	switch {
+	case v.Set && v.Value >= -ingest.MaxZoneOffset*60e3 && v.Value <= ingest.MaxZoneOffset*60e3:
+		return int64(v.Value)
+	case v.Set || v.Bad:
+		n.out.Skip("invalid offsetFromUTCMillis (" + what + " read as UTC)")
+	default:
+		n.out.Skip(what + " without offsetFromUTCMillis (read as UTC)")
+	}
+	return 0
+}
+
+// heartIntraday reads the heart rate of one day at minute or second
+// detail, {"dataset": [{"time": "HH:mm:ss", "value": bpm}], ...}: local
+// times of the day of activities-heart[0].
+func (n *normalizer) heartIntraday(raw json.RawMessage, days []json.RawMessage, offset ingest.Number) {
+	if raw = bytes.TrimSpace(raw); len(raw) == 0 || string(raw) == "null" {
+		return
+	}
+	var in struct {
+		Dataset []json.RawMessage `json:"dataset"`
+	}
+	if json.Unmarshal(raw, &in) != nil {
+		n.out.Skip("invalid heart rate intraday")
+		return
+	}
+	if len(in.Dataset) == 0 {
+		return
+	}
+	var d struct {
+		DateTime string `json:"dateTime"`
+	}
+	if len(days) > 0 {
+		_ = json.Unmarshal(days[0], &d)
+	}
+	date := strings.TrimSpace(d.DateTime)
+	if _, ok := day(date); !ok {
+		for range in.Dataset {
+			n.out.Skip("heart rate sample without a date")
+		}
+		return
+	}
+	offMs := n.zoneOffset(offset, "heart rate")
+	for _, raw := range in.Dataset {
+		var p struct {
+			Time  string        `json:"time"`
+			Value ingest.Number `json:"value"`
+		}
+		if json.Unmarshal(raw, &p) != nil {
+			n.out.Skip("invalid heart rate sample")
+			continue
+		}
+		at, err := time.Parse(time.DateTime, date+" "+strings.TrimSpace(p.Time))
+		if err != nil {
+			n.out.Skip("invalid heart rate sample time")
+			continue
+		}
+		if v := p.Value; !v.Set || v.Value <= 0 || v.Value > 300 {
+			n.out.Skip("invalid heart rate sample value")
+			continue
+		}
+		at = at.Add(-time.Duration(offMs) * time.Millisecond)
+		n.samples.Add(accountSource, "heart_rate", at, ingest.Tidy(p.Value.Value), int32(offMs/60000), false)
 	}
 }
 

@@ -14,6 +14,7 @@ var fixtures = []string{
 	"fitbit_activity_log.json",
 	"fitbit_sleep.json",
 	"fitbit_heart.json",
+	"fitbit_heart_intraday.json",
 	"fitbit_hrv.json",
 	"fitbit_spo2.json",
 	"fitbit_weight.json",
@@ -85,6 +86,54 @@ func TestSleep(t *testing.T) {
 	}
 	if recs.Skipped["sleep without offsetFromUTCMillis (read as UTC)"] != 0 {
 		t.Errorf("skipped %v", recs.Skipped)
+	}
+}
+
+func TestHeartIntraday(t *testing.T) {
+	body := strings.Replace(string(ingesttest.ReadFixture(t, "fitbit_heart_intraday.json")), "{", `{"offsetFromUTCMillis": -28800000,`, 1)
+	recs := normalize(t, body)
+	var hr, rest *schemas.SampleBatch
+	for i, b := range recs.Samples {
+		switch b.SeriesType {
+		case "heart_rate":
+			hr = &recs.Samples[i]
+		case "resting_heart_rate":
+			rest = &recs.Samples[i]
+		}
+	}
+	if hr == nil || rest == nil || rest.Samples[0].Value != 58 {
+		t.Fatalf("samples %+v", recs.Samples)
+	}
+	if hr.Source.ID != "fitbit:account" || len(hr.Samples) != 5 {
+		t.Fatalf("heart rate %+v", hr)
+	}
+	first, last := hr.Samples[0], hr.Samples[4]
+	if !first.Time.Equal(time.Date(2024, 1, 15, 8, 0, 0, 0, time.UTC)) || first.Value != 61 || first.ZoneOffset != -480 {
+		t.Errorf("first %+v", first)
+	}
+	if !last.Time.Equal(time.Date(2024, 1, 16, 7, 59, 0, 0, time.UTC)) || last.Value != 64 {
+		t.Errorf("last %+v", last)
+	}
+	if recs.Skipped["invalid heart rate sample value"] != 1 || recs.Skipped["heart rate without offsetFromUTCMillis (read as UTC)"] != 0 {
+		t.Errorf("skipped %v", recs.Skipped)
+	}
+
+	f := func(intraday, skipped string) {
+		t.Helper()
+		body := `{"offsetFromUTCMillis": 0, "activities-heart": [{"dateTime": "2024-01-15", "value": {}}], "activities-heart-intraday": ` + intraday + `}`
+		recs := normalize(t, body)
+		if recs.Skipped[skipped] != 1 || len(recs.Samples) != 0 {
+			t.Errorf("%s: samples %+v, skipped %v, want %q", intraday, recs.Samples, recs.Skipped, skipped)
+		}
+	}
+	f(`{"dataset": [{"time": "24:00:00", "value": 70}]}`, "invalid heart rate sample time")
+	f(`{"dataset": [{"time": "08:00:00", "value": 301}]}`, "invalid heart rate sample value")
+	f(`{"dataset": [{"time": "08:00:00", "value": "x"}]}`, "invalid heart rate sample value")
+	f(`{"dataset": [{"time": "08:00:00"}]}`, "invalid heart rate sample value")
+	f(`{"dataset": [1]}`, "invalid heart rate sample")
+	f(`{"dataset": 1}`, "invalid heart rate intraday")
+	if recs := normalize(t, `{"activities-heart": [], "activities-heart-intraday": {"dataset": [{"time": "08:00:00", "value": 70}]}}`); recs.Skipped["heart rate sample without a date"] != 1 {
+		t.Errorf("without a date: %+v", recs)
 	}
 }
 

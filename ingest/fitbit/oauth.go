@@ -8,7 +8,9 @@ package fitbit
 // token response names the user (user_id, the ownerId of notifications).
 // Once connected, the user is subscribed to every collection
 // (POST /1/user/-/apiSubscriptions/{id}.json, the id being wearstream's
-// user id); disconnecting deletes that subscription.
+// user id); disconnecting deletes that subscription. Both calls go through
+// the user's limiter and Fitbit's rate-limit headers, as fetches do
+// (client.go).
 
 import (
 	"context"
@@ -27,6 +29,7 @@ import (
 const (
 	envVerifyCode   = "FITBIT_SUBSCRIBER_VERIFY_CODE"
 	envSubscriberID = "FITBIT_SUBSCRIBER_ID"
+	envIntraday     = "FITBIT_INTRADAY"
 )
 
 // Scopes are what wearstream asks of a Fitbit user.
@@ -48,6 +51,7 @@ func init() {
 			Extra: []ingest.Setting{
 				{Name: envVerifyCode, Doc: "The verification code dev.fitbit.com shows for the subscriber endpoint; Fitbit's GET ?verify= handshake is answered 204 for it and 404 otherwise."},
 				{Name: envSubscriberID, Doc: "The subscriber id of the endpoint at dev.fitbit.com, sent as X-Fitbit-Subscriber-Id when users are subscribed; empty for the default subscriber."},
+				{Name: envIntraday, Default: "false", Doc: "true when the app may read intraday data (a Personal app, or one Fitbit approved): each day's heart rate is then also fetched at one-minute detail as heart_rate samples, one more request a day per user. A 403 from Fitbit is logged and the fetch goes on without it."},
 			},
 			Identify:   identify,
 			Deregister: unsubscribe,
@@ -80,6 +84,7 @@ func subscriptionPath(s *ingest.Session) string {
 func subscribe(ctx context.Context, s *ingest.Session) error {
 	sub := *s
 	sub.Header = subscriberHeader
+	sub.Limiter, sub.Budget = userLimiter(s.UserID), budget
 	_, err := sub.Do(ctx, http.MethodPost, subscriptionPath(s), nil, nil, "")
 	var se *ingest.StatusError
 	if err != nil && !(errors.As(err, &se) && se.Status == http.StatusConflict) {
@@ -90,7 +95,9 @@ func subscribe(ctx context.Context, s *ingest.Session) error {
 
 // unsubscribe deletes the user's subscription; a missing one is fine.
 func unsubscribe(ctx context.Context, s *ingest.Session) error {
-	_, err := s.Do(ctx, http.MethodDelete, subscriptionPath(s), nil, nil, "")
+	sub := *s
+	sub.Limiter, sub.Budget = userLimiter(s.UserID), budget
+	_, err := sub.Do(ctx, http.MethodDelete, subscriptionPath(s), nil, nil, "")
 	var se *ingest.StatusError
 	if err != nil && !(errors.As(err, &se) && se.Status == http.StatusNotFound) {
 		return fmt.Errorf("cannot delete the fitbit subscription: %w", err)

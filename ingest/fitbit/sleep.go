@@ -55,15 +55,7 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 	if id == "" {
 		return errors.New("cannot normalise fitbit sleep: logId is missing")
 	}
-	var offMs int64
-	switch {
-	case offset.Set && offset.Value >= -ingest.MaxZoneOffset*60e3 && offset.Value <= ingest.MaxZoneOffset*60e3:
-		offMs = int64(offset.Value)
-	case offset.Set || offset.Bad:
-		n.out.Skip("invalid offsetFromUTCMillis (sleep read as UTC)")
-	default:
-		n.out.Skip("sleep without offsetFromUTCMillis (read as UTC)")
-	}
+	offMs := n.zoneOffset(offset, "sleep")
 	local := func(v string) (time.Time, error) {
 		t, err := time.Parse(localLayout, strings.TrimSpace(v))
 		return t.Add(-time.Duration(offMs) * time.Millisecond), err
