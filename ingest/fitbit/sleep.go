@@ -66,10 +66,14 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 	}
 	end, err := local(s.EndTime)
 	if err != nil || !end.After(start) {
-		if !s.Duration.Set || s.Duration.Value <= 0 {
+		// duration is ms; one beyond two days is refused below, and one
+		// under a millisecond gives no end.
+		if s.Duration.Set && s.Duration.Value > 0 && s.Duration.Value <= 49*3600*1000 {
+			end = start.Add(time.Duration(s.Duration.Value) * time.Millisecond)
+		}
+		if !end.After(start) {
 			return fmt.Errorf("cannot normalise fitbit sleep %s: neither endTime nor duration gives its end", id)
 		}
-		end = start.Add(time.Duration(s.Duration.Value) * time.Millisecond)
 	}
 	if end.Sub(start) > 48*time.Hour {
 		return fmt.Errorf("cannot normalise fitbit sleep %s: longer than two days", id)
@@ -89,11 +93,14 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 		RawEventID:       n.ctx.RawEventID,
 		IngestedAt:       n.ingested,
 	}
-	if v := s.MinutesAsleep; v.Set && v.Value >= 0 {
-		out.SleepDurationSeconds = v.Value * 60
+	// In bed is at most the session and asleep at most in bed: Fitbit's
+	// minutes are whole and rounded, and a hand-edited log can say anything.
+	out.InBedSeconds = out.DurationSeconds
+	if v := s.TimeInBed; v.Set && v.Value > 0 {
+		out.InBedSeconds = min(v.Value*60, out.DurationSeconds)
 	}
-	if v := s.TimeInBed; v.Set && v.Value >= 0 {
-		out.InBedSeconds = v.Value * 60
+	if v := s.MinutesAsleep; v.Set && v.Value >= 0 {
+		out.SleepDurationSeconds = min(v.Value*60, out.InBedSeconds)
 	}
 	if v := s.Efficiency; v.Set && v.Value >= 0 && v.Value <= 100 {
 		e := v.Value

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/wearstream/wearstream/ingest"
 )
@@ -70,7 +72,9 @@ func ParseWebhook(body []byte) ([]ingest.Item, error) {
 			out = append(out, ingest.Item{ProviderUserID: user, Body: b, ContentType: "application/json"})
 		}
 	}
-	return out, nil
+	// A ping, file, deregistration or permission change that names no user
+	// reaches no connection.
+	return slices.DeleteFunc(out, func(it ingest.Item) bool { return strings.TrimSpace(it.ProviderUserID) == "" }), nil
 }
 
 // pushOnly returns the body without its lifecycle keys, activity files and

@@ -350,7 +350,9 @@ func (n *normalizer) point(raw []byte) {
 	case p.Sleep != nil:
 		s := p.Sleep
 		start, end, zone, ok := s.Interval.read()
-		if !ok || p.Name == "" {
+		// A session must end after it starts (read lets the two be equal,
+		// as an exercise may).
+		if !ok || p.Name == "" || !end.After(start) {
 			n.out.Skip("invalid sleep")
 			return
 		}
@@ -369,13 +371,27 @@ func (n *normalizer) point(raw []byte) {
 				n.out.Skip("invalid sleep stage")
 				continue
 			}
-			out.Intervals = append(out.Intervals, schemas.SleepInterval{Stage: stage, Start: ss.UTC(), End: se.UTC()})
+			// A stage is kept within its session, so that the stage totals
+			// and the time asleep never exceed the time in bed.
+			ss, se = ss.UTC(), se.UTC()
+			if ss.Before(start) {
+				ss = start
+			}
+			if se.After(end) {
+				se = end
+			}
+			if !se.After(ss) {
+				n.out.Skip("sleep stage outside the session")
+				continue
+			}
+			out.Intervals = append(out.Intervals, schemas.SleepInterval{Stage: stage, Start: ss, End: se})
 			minutes[stage] += se.Sub(ss).Minutes()
 		}
 		if len(out.Intervals) > 0 {
 			out.Stages = &schemas.SleepStages{AwakeMinutes: minutes[schemas.StageAwake], LightMinutes: minutes[schemas.StageLight],
 				DeepMinutes: minutes[schemas.StageDeep], RemMinutes: minutes[schemas.StageREM]}
-			out.SleepDurationSeconds = (minutes[schemas.StageLight] + minutes[schemas.StageDeep] + minutes[schemas.StageREM] + minutes[schemas.StageSleeping]) * 60
+			// Overlapping stages may still add up to more than the session.
+			out.SleepDurationSeconds = min((minutes[schemas.StageLight]+minutes[schemas.StageDeep]+minutes[schemas.StageREM]+minutes[schemas.StageSleeping])*60, out.InBedSeconds)
 		} else {
 			out.SleepDurationSeconds = out.DurationSeconds
 		}

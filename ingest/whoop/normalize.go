@@ -237,7 +237,12 @@ func parseOffset(s string) (int32, bool) {
 	if err != nil {
 		return 0, false
 	}
+	// time.Parse takes hours up to 24 ("+24:59"): refuse what no clock
+	// has, as the other normalisers do.
 	_, off := t.Zone()
+	if off/60 > ingest.MaxZoneOffset || -off/60 > ingest.MaxZoneOffset {
+		return 0, false
+	}
 	return int32(off / 60), true
 }
 

@@ -83,6 +83,10 @@ func TestWorkout(t *testing.T) {
 	if w := normalize(t, pending).Workouts[0]; w.CaloriesKcal != nil || w.AvgHeartRateBPM != nil {
 		t.Errorf("pending score read: %+v", w)
 	}
+	farOff := strings.Replace(string(ingesttest.ReadFixture(t, "whoop_workout.json")), `"-05:00"`, `"+24:30"`, 1)
+	if recs := normalize(t, farOff); recs.Workouts[0].ZoneOffset != 0 || recs.Skipped["invalid workout field timezone_offset"] != 1 {
+		t.Errorf("offset beyond 18 hours: %+v, skipped %v", recs.Workouts[0], recs.Skipped)
+	}
 }
 
 func TestSleepAndRecovery(t *testing.T) {

@@ -160,7 +160,10 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 				DeepMinutes:  ingest.Tidy(ms("total_slow_wave_sleep_time_milli", st.SlowWave) / 60),
 				RemMinutes:   ingest.Tidy(ms("total_rem_sleep_time_milli", st.REM) / 60),
 			}
-			rec.SleepDurationSeconds = ingest.Tidy(min((stages.LightMinutes+stages.DeepMinutes+stages.RemMinutes)*60, rec.InBedSeconds))
+			// Rounding may lift the sum above an in-bed time with more than
+			// nine decimals (total_in_bed_time_milli 1000.0000006 is
+			// 1.0000000006 s, rounded to 1.000000001): keep it within.
+			rec.SleepDurationSeconds = min(ingest.Tidy(min((stages.LightMinutes+stages.DeepMinutes+stages.RemMinutes)*60, rec.InBedSeconds)), rec.InBedSeconds)
 			if stages != (schemas.SleepStages{}) {
 				rec.Stages = &stages
 			}
