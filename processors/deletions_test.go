@@ -40,26 +40,18 @@ func TestRangeDeletionAfterRestart(t *testing.T) {
 			StartTime: at, EndTime: at.Add(time.Hour), DurationSeconds: 3600, Version: 1, IngestedAt: at,
 		}
 	}
-	encode := func(v any) []byte {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-
-	produce(workoutsFormat, encode([]schemas.Workout{workout("w1", start), workout("w2", start.Add(2*time.Hour))}))
+	produce(workoutsFormat, encodeJSON(t, []schemas.Workout{workout("w1", start), workout("w2", start.Add(2*time.Hour))}))
 	_, stop := runProcessor(t, st)
 	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 2})
 	stop()
 
-	deletion := encode([]ingest.RangeDeletion{
+	deletion := encodeJSON(t, []ingest.RangeDeletion{
 		{Kind: ingest.DeleteWorkouts, Start: start, End: start.Add(2 * time.Hour)}, // w2 starts at the end: kept
 		{Kind: ingest.DeleteSleep, Start: start, End: start.Add(3 * time.Hour)},    // no sleep: nothing
 	})
 	produce(deletionsFormat, deletion)
 	produce(deletionsFormat, deletion)
-	produce(workoutsFormat, encode([]schemas.Workout{workout("w3", start.Add(30*time.Minute))}))
+	produce(workoutsFormat, encodeJSON(t, []schemas.Workout{workout("w3", start.Add(30*time.Minute))}))
 	_, stop = runProcessor(t, st)
 	defer stop()
 	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 4})
@@ -101,20 +93,13 @@ func TestSampleDeletions(t *testing.T) {
 		Source: schemas.Source{Provider: "apple", ID: "apple:watch"}, ProviderRecordID: "w1", Type: "running",
 		StartTime: start, EndTime: start.Add(time.Hour), DurationSeconds: 3600, Version: 1, IngestedAt: start,
 	}
-	encode := func(v any) []byte {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	produce(workoutsFormat, encode([]schemas.Workout{w}))
+	produce(workoutsFormat, encodeJSON(t, []schemas.Workout{w}))
 	_, stop := runProcessor(t, st)
 	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 1})
 	stop()
 
 	byRecord := ingest.RangeDeletion{Kind: ingest.DeleteSamples, Record: w.ID, SeriesTypes: []string{"heart_rate", "speed"}, SourceID: "apple:watch"}
-	produce(deletionsFormat, encode([]ingest.RangeDeletion{
+	produce(deletionsFormat, encodeJSON(t, []ingest.RangeDeletion{
 		byRecord,
 		{Kind: ingest.DeleteSamples, Start: start.Add(-time.Hour), End: start, SeriesTypes: []string{"steps"}},
 		{Kind: ingest.DeleteSamples, Record: uuid.NewString(), SeriesTypes: []string{"heart_rate"}},
@@ -122,8 +107,8 @@ func TestSampleDeletions(t *testing.T) {
 	}))
 	gone := w
 	gone.Deleted, gone.Version = true, 2
-	produce(workoutsFormat, encode([]schemas.Workout{gone}))
-	produce(deletionsFormat, encode([]ingest.RangeDeletion{byRecord}))
+	produce(workoutsFormat, encodeJSON(t, []schemas.Workout{gone}))
+	produce(deletionsFormat, encodeJSON(t, []ingest.RangeDeletion{byRecord}))
 	_, stop = runProcessor(t, st)
 	defer stop()
 	consume(t, env.Brokers, map[string]int{env.Topics.Workouts(): 2, env.Topics.Samples(): 3})
@@ -154,4 +139,14 @@ func TestSampleDeletions(t *testing.T) {
 			t.Fatalf("batch %d: id %q version %d", i, b.ID, b.Version)
 		}
 	}
+}
+
+// encodeJSON is v as JSON, the body of a test format's raw event.
+func encodeJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -60,10 +60,7 @@ var ErrUnknownShape = errors.New("not a known fitbit payload")
 // Normalize turns one Fitbit response into canonical records.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx: ctx, version: ctx.ReceivedAt.UnixMilli(), ingested: ctx.ReceivedAt.UTC(),
-		samples: ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	var err error
 	switch {
 	case len(body) == 0:
@@ -80,18 +77,11 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.samples.Finish(&n.out)
-	n.out.DedupeByID()
-	return n.out, nil
+	return n.Finish(), nil
 }
 
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+// normalizer holds the state of normalising one body.
+type normalizer struct{ ingest.Normalizing }
 
 func (n *normalizer) object(body []byte) error {
 	keys, ok := ingest.ObjectKeys(body)
@@ -115,7 +105,7 @@ func (n *normalizer) object(body []byte) error {
 		}
 	}
 	if _, ok := keys["access_token"]; ok && key == "" {
-		n.out.Skip("token response (no data)")
+		n.Out.Skip("token response (no data)")
 		return nil
 	}
 	if key == "dateTime" {
@@ -137,13 +127,13 @@ func (n *normalizer) object(body []byte) error {
 	case "activities":
 		for _, raw := range items {
 			if err := n.activity(raw); err != nil {
-				n.out.Skip("invalid activity")
+				n.Out.Skip("invalid activity")
 			}
 		}
 	case "sleep":
 		for _, raw := range items {
 			if err := n.sleep(raw, offset); err != nil {
-				n.out.Skip("invalid sleep")
+				n.Out.Skip("invalid sleep")
 			}
 		}
 	case "activities-heart":
@@ -155,7 +145,7 @@ func (n *normalizer) object(body []byte) error {
 				} `json:"value"`
 			}
 			if json.Unmarshal(raw, &d) != nil {
-				n.out.Skip("invalid heart rate day")
+				n.Out.Skip("invalid heart rate day")
 				continue
 			}
 			n.daily(d.DateTime, "resting_heart_rate", d.Value.RestingHeartRate, "heart rate day")
@@ -172,7 +162,7 @@ func (n *normalizer) object(body []byte) error {
 				} `json:"value"`
 			}
 			if json.Unmarshal(raw, &d) != nil {
-				n.out.Skip("invalid hrv day")
+				n.Out.Skip("invalid hrv day")
 				continue
 			}
 			n.daily(d.DateTime, "heart_rate_variability_rmssd", d.Value.DailyRmssd, "hrv day")
@@ -195,15 +185,15 @@ func (n *normalizer) array(body []byte) error {
 		keys, ok := ingest.ObjectKeys(raw)
 		switch {
 		case !ok:
-			n.out.Skip("unknown fitbit list item")
+			n.Out.Skip("unknown fitbit list item")
 		case keys["collectionType"] != nil:
 			known++
-			n.out.Skip("subscription notification (fetched)")
+			n.Out.Skip("subscription notification (fetched)")
 		case keys["dateTime"] != nil && keys["value"] != nil:
 			known++
 			n.spo2(raw)
 		default:
-			n.out.Skip("unknown fitbit list item")
+			n.Out.Skip("unknown fitbit list item")
 		}
 	}
 	if known == 0 && len(items) > 0 {
@@ -223,15 +213,15 @@ func (n *normalizer) daily(date, series string, v ingest.Number, what string) {
 	at, ok := day(date)
 	switch {
 	case !ok:
-		n.out.Skip("invalid " + what + " date")
+		n.Out.Skip("invalid " + what + " date")
 	case !v.Set:
 		if v.Bad {
-			n.out.Skip("invalid " + what + " value")
+			n.Out.Skip("invalid " + what + " value")
 		}
 	case v.Value <= 0:
-		n.out.Skip("no value: " + what + " 0")
+		n.Out.Skip("no value: " + what + " 0")
 	default:
-		n.samples.Add(dailySource, series, at, ingest.Tidy(v.Value), 0, true)
+		n.Samples.Add(dailySource, series, at, ingest.Tidy(v.Value), 0, true)
 	}
 }
 
@@ -242,9 +232,9 @@ func (n *normalizer) zoneOffset(v ingest.Number, what string) (ms int64) {
 	case v.Set && v.Value >= -ingest.MaxZoneOffset*60e3 && v.Value <= ingest.MaxZoneOffset*60e3:
 		return int64(v.Value)
 	case v.Set || v.Bad:
-		n.out.Skip("invalid offsetFromUTCMillis (" + what + " read as UTC)")
+		n.Out.Skip("invalid offsetFromUTCMillis (" + what + " read as UTC)")
 	default:
-		n.out.Skip(what + " without offsetFromUTCMillis (read as UTC)")
+		n.Out.Skip(what + " without offsetFromUTCMillis (read as UTC)")
 	}
 	return 0
 }
@@ -260,7 +250,7 @@ func (n *normalizer) heartIntraday(raw json.RawMessage, days []json.RawMessage, 
 		Dataset []json.RawMessage `json:"dataset"`
 	}
 	if json.Unmarshal(raw, &in) != nil {
-		n.out.Skip("invalid heart rate intraday")
+		n.Out.Skip("invalid heart rate intraday")
 		return
 	}
 	if len(in.Dataset) == 0 {
@@ -275,7 +265,7 @@ func (n *normalizer) heartIntraday(raw json.RawMessage, days []json.RawMessage, 
 	date := strings.TrimSpace(d.DateTime)
 	if _, ok := day(date); !ok {
 		for range in.Dataset {
-			n.out.Skip("heart rate sample without a date")
+			n.Out.Skip("heart rate sample without a date")
 		}
 		return
 	}
@@ -286,20 +276,20 @@ func (n *normalizer) heartIntraday(raw json.RawMessage, days []json.RawMessage, 
 			Value ingest.Number `json:"value"`
 		}
 		if json.Unmarshal(raw, &p) != nil {
-			n.out.Skip("invalid heart rate sample")
+			n.Out.Skip("invalid heart rate sample")
 			continue
 		}
 		at, err := time.Parse(time.DateTime, date+" "+strings.TrimSpace(p.Time))
 		if err != nil {
-			n.out.Skip("invalid heart rate sample time")
+			n.Out.Skip("invalid heart rate sample time")
 			continue
 		}
 		if v := p.Value; !v.Set || v.Value <= 0 || v.Value > 300 {
-			n.out.Skip("invalid heart rate sample value")
+			n.Out.Skip("invalid heart rate sample value")
 			continue
 		}
 		at = at.Add(-time.Duration(offMs) * time.Millisecond)
-		n.samples.Add(accountSource, "heart_rate", at, ingest.Tidy(p.Value.Value), int32(offMs/60000), false)
+		n.Samples.Add(accountSource, "heart_rate", at, ingest.Tidy(p.Value.Value), int32(offMs/60000), false)
 	}
 }
 
@@ -312,11 +302,11 @@ func (n *normalizer) spo2(raw []byte) {
 		} `json:"value"`
 	}
 	if json.Unmarshal(raw, &d) != nil {
-		n.out.Skip("invalid spo2 day")
+		n.Out.Skip("invalid spo2 day")
 		return
 	}
 	if d.Value.Avg.Set && d.Value.Avg.Value > 100 {
-		n.out.Skip("invalid spo2 day value")
+		n.Out.Skip("invalid spo2 day value")
 		return
 	}
 	n.daily(d.DateTime, "oxygen_saturation", d.Value.Avg, "spo2 day")
@@ -331,7 +321,7 @@ func (n *normalizer) weight(raw []byte) {
 		Fat    ingest.Number `json:"fat"`
 	}
 	if json.Unmarshal(raw, &w) != nil {
-		n.out.Skip("invalid weight log")
+		n.Out.Skip("invalid weight log")
 		return
 	}
 	at, err := time.Parse(time.DateTime, strings.TrimSpace(w.Date)+" "+strings.TrimSpace(w.Time))
@@ -341,18 +331,18 @@ func (n *normalizer) weight(raw []byte) {
 		}
 	}
 	if err != nil {
-		n.out.Skip("invalid weight log date")
+		n.Out.Skip("invalid weight log date")
 		return
 	}
 	if w.Weight.Set && w.Weight.Value > 0 && w.Weight.Value < 1000 {
-		n.samples.Add(accountSource, "weight", at, ingest.Tidy(w.Weight.Value), 0, false)
+		n.Samples.Add(accountSource, "weight", at, ingest.Tidy(w.Weight.Value), 0, false)
 	} else if w.Weight.Set || w.Weight.Bad {
-		n.out.Skip("invalid weight log weight")
+		n.Out.Skip("invalid weight log weight")
 	}
 	if w.Fat.Set && w.Fat.Value > 0 && w.Fat.Value <= 100 {
-		n.samples.Add(accountSource, "body_fat_percentage", at, ingest.Tidy(w.Fat.Value), 0, false)
+		n.Samples.Add(accountSource, "body_fat_percentage", at, ingest.Tidy(w.Fat.Value), 0, false)
 	} else if w.Fat.Set || w.Fat.Bad {
-		n.out.Skip("invalid weight log fat")
+		n.Out.Skip("invalid weight log fat")
 	}
 }
 
@@ -410,9 +400,9 @@ func (n *normalizer) activity(raw []byte) error {
 	}
 	unified := WorkoutType(typeID, a.ActivityName)
 	w := schemas.Workout{
-		ID:                  schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "workout", id),
-		Tenant:              n.ctx.Tenant,
-		UserID:              n.ctx.UserID,
+		ID:                  schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "workout", id),
+		Tenant:              n.Ctx.Tenant,
+		UserID:              n.Ctx.UserID,
 		Source:              src,
 		ProviderRecordID:    id,
 		Type:                unified,
@@ -425,9 +415,9 @@ func (n *normalizer) activity(raw []byte) error {
 		Steps:               n.stat("steps", a.Steps, 1),
 		AvgHeartRateBPM:     n.stat("averageHeartRate", a.AverageHeartRate, 1),
 		ElevationGainMeters: n.stat("elevationGain", a.ElevationGain, 1),
-		Version:             n.version,
-		RawEventID:          n.ctx.RawEventID,
-		IngestedAt:          n.ingested,
+		Version:             n.Version,
+		RawEventID:          n.Ctx.RawEventID,
+		IngestedAt:          n.Ingested,
 	}
 	if a.Distance.Set {
 		factor := 1000.0 // Kilometer, and what Fitbit sends without Accept-Language
@@ -444,7 +434,7 @@ func (n *normalizer) activity(raw []byte) error {
 			w.AvgPaceSecPerKm = &p
 		}
 	}
-	n.out.Workouts = append(n.out.Workouts, w)
+	n.Out.Workouts = append(n.Out.Workouts, w)
 	return nil
 }
 
@@ -452,7 +442,7 @@ func (n *normalizer) activity(raw []byte) error {
 func (n *normalizer) stat(field string, x ingest.Number, factor float64) *float64 {
 	switch {
 	case x.Bad || (x.Set && x.Value < 0):
-		n.out.Skip("invalid activity field " + field)
+		n.Out.Skip("invalid activity field " + field)
 		return nil
 	case !x.Set || x.Value == 0:
 		return nil

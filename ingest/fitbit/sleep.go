@@ -79,9 +79,9 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 		return fmt.Errorf("cannot normalise fitbit sleep %s: longer than two days", id)
 	}
 	out := schemas.Sleep{
-		ID:               schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "sleep", id),
-		Tenant:           n.ctx.Tenant,
-		UserID:           n.ctx.UserID,
+		ID:               schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "sleep", id),
+		Tenant:           n.Ctx.Tenant,
+		UserID:           n.Ctx.UserID,
 		Source:           accountSource,
 		ProviderRecordID: id,
 		StartTime:        start,
@@ -89,9 +89,9 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 		ZoneOffset:       int32(offMs / 60000),
 		DurationSeconds:  end.Sub(start).Seconds(),
 		IsNap:            s.IsMainSleep != nil && !*s.IsMainSleep,
-		Version:          n.version,
-		RawEventID:       n.ctx.RawEventID,
-		IngestedAt:       n.ingested,
+		Version:          n.Version,
+		RawEventID:       n.Ctx.RawEventID,
+		IngestedAt:       n.Ingested,
 	}
 	// In bed is at most the session and asleep at most in bed: Fitbit's
 	// minutes are whole and rounded, and a hand-edited log can say anything.
@@ -114,7 +114,7 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 		stage, ok := levelStages[strings.ToLower(strings.TrimSpace(l.Level))]
 		at, err := local(l.DateTime)
 		if !ok || err != nil || !l.Seconds.Set || l.Seconds.Value <= 0 || l.Seconds.Value > 86400 {
-			n.out.Skip("invalid sleep level")
+			n.Out.Skip("invalid sleep level")
 			continue
 		}
 		iv := schemas.SleepInterval{Stage: stage, Start: at, End: at.Add(time.Duration(l.Seconds.Value * float64(time.Second)))}
@@ -131,6 +131,6 @@ func (n *normalizer) sleep(raw []byte, offset ingest.Number) error {
 			RemMinutes:   ingest.Tidy(minutes[schemas.StageREM]),
 		}
 	}
-	n.out.Sleep = append(n.out.Sleep, out)
+	n.Out.Sleep = append(n.Out.Sleep, out)
 	return nil
 }

@@ -80,10 +80,7 @@ var ErrUnknownShape = errors.New("not a known google health payload")
 // Normalize turns one Google Health API response into canonical records.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx: ctx, version: ctx.ReceivedAt.UnixMilli(), ingested: ctx.ReceivedAt.UTC(),
-		samples: ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	if len(body) == 0 {
 		return ingest.Records{}, errors.New("cannot decode google health body: it is empty")
 	}
@@ -100,7 +97,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 			}
 			n.notification(it.Data)
 		}
-		return n.out, nil
+		return n.Out, nil
 	}
 	keys, ok := ingest.ObjectKeys(body)
 	if !ok {
@@ -121,14 +118,12 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 			n.point(p)
 		}
 	case keys["type"] != nil:
-		n.out.Skip("verification (no data)")
-		return n.out, nil
+		n.Out.Skip("verification (no data)")
+		return n.Out, nil
 	default:
 		return ingest.Records{}, fmt.Errorf("cannot normalise google health body: %w (an object without dataPoints)", ErrUnknownShape)
 	}
-	n.samples.Finish(&n.out)
-	n.out.DedupeByID()
-	return n.out, nil
+	return n.Finish(), nil
 }
 
 // deletedKinds are the data types whose DELETE notifications remove
@@ -163,39 +158,34 @@ func deletable(dataType string) bool {
 func (n *normalizer) notification(data []byte) {
 	var d Notification
 	if json.Unmarshal(data, &d) != nil || !strings.EqualFold(d.Operation, "DELETE") {
-		n.out.Skip("notification (fetched)")
+		n.Out.Skip("notification (fetched)")
 		return
 	}
 	if !deletable(d.DataType) {
-		n.out.Skip("delete of " + ingest.Truncate(d.DataType, 40) + " (no canonical record)")
+		n.Out.Skip("delete of " + ingest.Truncate(d.DataType, 40) + " (no canonical record)")
 		return
 	}
 	for _, iv := range d.Intervals {
 		s, e, ok := iv.span()
 		if !ok {
-			n.out.Skip("delete with an invalid interval")
+			n.Out.Skip("delete with an invalid interval")
 			continue
 		}
 		if kind := deletedKinds[d.DataType]; kind != "" {
-			n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{Kind: kind, Start: s, End: e})
+			n.Out.Deletions = append(n.Out.Deletions, ingest.RangeDeletion{Kind: kind, Start: s, End: e})
 			continue
 		}
 		ds := deletedSeries[d.DataType]
 		if ds.daily {
 			s, e = s.Truncate(24*time.Hour), e.Add(24*time.Hour-time.Nanosecond).Truncate(24*time.Hour)
 		}
-		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{Kind: ingest.DeleteSamples, Start: s, End: e,
+		n.Out.Deletions = append(n.Out.Deletions, ingest.RangeDeletion{Kind: ingest.DeleteSamples, Start: s, End: e,
 			SeriesTypes: []string{ds.series}, SourceID: ds.source})
 	}
 }
 
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+// normalizer holds the state of normalising one body.
+type normalizer struct{ ingest.Normalizing }
 
 // interval is a data point's time span.
 type interval struct {
@@ -309,7 +299,7 @@ var stageTypes = map[string]string{
 func (n *normalizer) point(raw []byte) {
 	var p point
 	if err := json.Unmarshal(raw, &p); err != nil {
-		n.out.Skip("invalid data point")
+		n.Out.Skip("invalid data point")
 		return
 	}
 	src := accountSource
@@ -320,12 +310,12 @@ func (n *normalizer) point(raw []byte) {
 		e := p.Exercise
 		start, end, zone, ok := e.Interval.read()
 		if !ok || p.Name == "" {
-			n.out.Skip("invalid exercise")
+			n.Out.Skip("invalid exercise")
 			return
 		}
 		unified := WorkoutType(strings.TrimSpace(e.ExerciseType))
 		w := schemas.Workout{
-			ID: schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "workout", p.Name), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID,
+			ID: schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "workout", p.Name), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID,
 			Source: src, ProviderRecordID: p.Name, Type: unified, Name: strings.TrimSpace(e.DisplayName),
 			StartTime: start, EndTime: end, ZoneOffset: zone, DurationSeconds: end.Sub(start).Seconds(),
 			CaloriesKcal:        positive(e.MetricsSummary.CaloriesKcal, 1),
@@ -333,7 +323,7 @@ func (n *normalizer) point(raw []byte) {
 			Steps:               positive(e.MetricsSummary.Steps, 1),
 			AvgHeartRateBPM:     positive(e.MetricsSummary.AverageHeartRateBeatsPerMinute, 1),
 			ElevationGainMeters: positive(e.MetricsSummary.ElevationGainMillimeters, 0.001),
-			Version:             n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+			Version:             n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 		}
 		if active, ok := seconds(e.ActiveDuration); ok && active > 0 {
 			w.DurationSeconds = active
@@ -346,21 +336,21 @@ func (n *normalizer) point(raw []byte) {
 				w.AvgPaceSecPerKm = &pace
 			}
 		}
-		n.out.Workouts = append(n.out.Workouts, w)
+		n.Out.Workouts = append(n.Out.Workouts, w)
 	case p.Sleep != nil:
 		s := p.Sleep
 		start, end, zone, ok := s.Interval.read()
 		// A session must end after it starts (read lets the two be equal,
 		// as an exercise may).
 		if !ok || p.Name == "" || !end.After(start) {
-			n.out.Skip("invalid sleep")
+			n.Out.Skip("invalid sleep")
 			return
 		}
 		out := schemas.Sleep{
-			ID: schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "sleep", p.Name), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID,
+			ID: schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "sleep", p.Name), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID,
 			Source: src, ProviderRecordID: p.Name, StartTime: start, EndTime: end, ZoneOffset: zone,
 			DurationSeconds: end.Sub(start).Seconds(), InBedSeconds: end.Sub(start).Seconds(), IsNap: s.Metadata.Nap,
-			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+			Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 		}
 		minutes := map[string]float64{}
 		for _, st := range s.Stages {
@@ -368,7 +358,7 @@ func (n *normalizer) point(raw []byte) {
 			ss, e1 := time.Parse(time.RFC3339Nano, st.StartTime)
 			se, e2 := time.Parse(time.RFC3339Nano, st.EndTime)
 			if !known || e1 != nil || e2 != nil || !se.After(ss) || se.Sub(ss) > 48*time.Hour {
-				n.out.Skip("invalid sleep stage")
+				n.Out.Skip("invalid sleep stage")
 				continue
 			}
 			// A stage is kept within its session, so that the stage totals
@@ -381,7 +371,7 @@ func (n *normalizer) point(raw []byte) {
 				se = end
 			}
 			if !se.After(ss) {
-				n.out.Skip("sleep stage outside the session")
+				n.Out.Skip("sleep stage outside the session")
 				continue
 			}
 			out.Intervals = append(out.Intervals, schemas.SleepInterval{Stage: stage, Start: ss, End: se})
@@ -395,52 +385,52 @@ func (n *normalizer) point(raw []byte) {
 		} else {
 			out.SleepDurationSeconds = out.DurationSeconds
 		}
-		n.out.Sleep = append(n.out.Sleep, out)
+		n.Out.Sleep = append(n.Out.Sleep, out)
 	case p.Steps != nil:
 		start, _, zone, ok := p.Steps.Interval.read()
 		if !ok || !p.Steps.Count.Set || p.Steps.Count.Value < 0 {
-			n.out.Skip("invalid steps")
+			n.Out.Skip("invalid steps")
 			return
 		}
-		n.samples.Add(src, "steps", start, ingest.Tidy(p.Steps.Count.Value), zone, false)
+		n.Samples.Add(src, "steps", start, ingest.Tidy(p.Steps.Count.Value), zone, false)
 	case p.Distance != nil:
 		start, _, zone, ok := p.Distance.Interval.read()
 		if mm := p.Distance.Millimeters; !ok || !mm.Set || mm.Value < 0 {
-			n.out.Skip("invalid distance")
+			n.Out.Skip("invalid distance")
 			return
 		}
-		n.samples.Add(src, "distance_walking_running", start, ingest.Tidy(p.Distance.Millimeters.Value/1000), zone, false)
+		n.Samples.Add(src, "distance_walking_running", start, ingest.Tidy(p.Distance.Millimeters.Value/1000), zone, false)
 	case p.Floors != nil:
 		start, _, zone, ok := p.Floors.Interval.read()
 		if c := p.Floors.Count; !ok || !c.Set || c.Value < 0 {
-			n.out.Skip("invalid floors")
+			n.Out.Skip("invalid floors")
 			return
 		}
-		n.samples.Add(src, "flights_climbed", start, ingest.Tidy(p.Floors.Count.Value), zone, false)
+		n.Samples.Add(src, "flights_climbed", start, ingest.Tidy(p.Floors.Count.Value), zone, false)
 	case p.HeartRate != nil:
 		at, zone, ok := p.HeartRate.SampleTime.read()
 		if bpm := p.HeartRate.BeatsPerMinute; !ok || !bpm.Set || bpm.Value <= 0 || bpm.Value > 300 {
-			n.out.Skip("invalid heart rate")
+			n.Out.Skip("invalid heart rate")
 			return
 		}
-		n.samples.Add(src, "heart_rate", at, ingest.Tidy(p.HeartRate.BeatsPerMinute.Value), zone, false)
+		n.Samples.Add(src, "heart_rate", at, ingest.Tidy(p.HeartRate.BeatsPerMinute.Value), zone, false)
 	case p.Weight != nil:
 		at, zone, ok := p.Weight.SampleTime.read()
 		if g := p.Weight.WeightGrams; !ok || !g.Set || g.Value <= 0 || g.Value > 700_000 {
-			n.out.Skip("invalid weight")
+			n.Out.Skip("invalid weight")
 			return
 		}
-		n.samples.Add(src, "weight", at, ingest.Tidy(p.Weight.WeightGrams.Value/1000), zone, false)
+		n.Samples.Add(src, "weight", at, ingest.Tidy(p.Weight.WeightGrams.Value/1000), zone, false)
 	case p.DailyRestingHeartRate != nil:
 		d := p.DailyRestingHeartRate
 		at := time.Date(d.Date.Year, time.Month(d.Date.Month), d.Date.Day, 0, 0, 0, 0, time.UTC)
 		if d.Date.Year < 1970 || d.Date.Year > 9999 || at.Month() != time.Month(d.Date.Month) || at.Day() != d.Date.Day || !d.BeatsPerMinute.Set || d.BeatsPerMinute.Value <= 0 || d.BeatsPerMinute.Value > 300 {
-			n.out.Skip("invalid daily resting heart rate")
+			n.Out.Skip("invalid daily resting heart rate")
 			return
 		}
-		n.samples.Add(dailySource, "resting_heart_rate", at, ingest.Tidy(d.BeatsPerMinute.Value), 0, true)
+		n.Samples.Add(dailySource, "resting_heart_rate", at, ingest.Tidy(d.BeatsPerMinute.Value), 0, true)
 	default:
-		n.out.Skip("data point of an unread type")
+		n.Out.Skip("data point of an unread type")
 	}
 }
 

@@ -59,8 +59,8 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 	if !ok {
 		return fmt.Errorf("cannot normalise oura daily_activity: neither timestamp nor day is a time")
 	}
-	n.out.SkipUnknown("daily_activity", keys, activityFields)
-	scored := len(n.out.Summaries)
+	n.Out.SkipUnknown("daily_activity", keys, activityFields)
+	scored := len(n.Out.Summaries)
 	if err := n.score("daily_activity", raw); err != nil {
 		return err
 	}
@@ -89,14 +89,14 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 	if a.MET != nil && len(a.MET.Items) > 0 {
 		start, mzone, ok := parseTime(string(a.MET.Timestamp))
 		if !ok || !a.MET.Interval.Set || a.MET.Interval.Value <= 0 || a.MET.Interval.Value > 86400 {
-			n.out.Skip("invalid daily_activity met series")
+			n.Out.Skip("invalid daily_activity met series")
 			return nil
 		}
 		step := time.Duration(a.MET.Interval.Value * float64(time.Second))
 		for i, x := range a.MET.Items {
 			if !x.Set || x.Value < 0 {
 				if x.Set || x.Bad {
-					n.out.Skip("invalid daily_activity met sample")
+					n.Out.Skip("invalid daily_activity met sample")
 				}
 				continue
 			}
@@ -104,9 +104,9 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 		}
 		// The summary's samples span the met series too.
 		last := start.Add(time.Duration(len(a.MET.Items)-1) * step)
-		if len(n.out.Summaries) > scored && (start.Before(at) || last.After(at)) {
-			if n.out.Spans == nil {
-				n.out.Spans = map[string]ingest.Span{}
+		if len(n.Out.Summaries) > scored && (start.Before(at) || last.After(at)) {
+			if n.Out.Spans == nil {
+				n.Out.Spans = map[string]ingest.Span{}
 			}
 			span := ingest.Span{Start: at, End: at}
 			if start.Before(at) {
@@ -115,7 +115,7 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 			if last.After(at) {
 				span.End = last
 			}
-			n.out.Spans[n.out.Summaries[scored].ID] = span
+			n.Out.Spans[n.Out.Summaries[scored].ID] = span
 		}
 	}
 	return nil
@@ -146,7 +146,7 @@ func (n *normalizer) readiness(raw []byte, keys map[string]json.RawMessage) erro
 	if !ok {
 		return fmt.Errorf("cannot normalise oura daily_readiness: neither timestamp nor day is a time")
 	}
-	n.out.SkipUnknown("daily_readiness", keys, readinessFields)
+	n.Out.SkipUnknown("daily_readiness", keys, readinessFields)
 	if err := n.score("daily_readiness", raw); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (n *normalizer) readiness(raw []byte, keys map[string]json.RawMessage) erro
 	} {
 		switch {
 		case v.x.Bad || (v.x.Set && (v.x.Value < -10 || v.x.Value > 10)):
-			n.out.Skip("invalid daily_readiness field " + v.field)
+			n.Out.Skip("invalid daily_readiness field " + v.field)
 		case v.x.Set:
 			n.addSample(dailySource, v.series, at, v.x.Value, zone, false)
 		}
@@ -186,11 +186,11 @@ func (n *normalizer) spo2(raw []byte, keys map[string]json.RawMessage) error {
 	if !ok {
 		return fmt.Errorf("cannot normalise oura daily_spo2: day is not a date")
 	}
-	n.out.SkipUnknown("daily_spo2", keys, spo2Fields)
+	n.Out.SkipUnknown("daily_spo2", keys, spo2Fields)
 	if s.SpO2Percentage != nil {
 		switch x := s.SpO2Percentage.Average; {
 		case x.Bad || (x.Set && (x.Value <= 0 || x.Value > 100)):
-			n.out.Skip("invalid daily_spo2 field spo2_percentage.average")
+			n.Out.Skip("invalid daily_spo2 field spo2_percentage.average")
 		case x.Set:
 			n.addSample(dailySource, "oxygen_saturation", at, x.Value, zone, false)
 		}
@@ -214,7 +214,7 @@ func (n *normalizer) heartRate(raw []byte) error {
 		return fmt.Errorf("cannot normalise oura heartrate: timestamp %q is not an ISO-8601 time with offset", ingest.Truncate(string(h.Timestamp), 40))
 	}
 	if !h.BPM.Set || h.BPM.Value <= 0 || h.BPM.Value > 300 {
-		n.out.Skip("invalid heartrate bpm")
+		n.Out.Skip("invalid heartrate bpm")
 		return nil
 	}
 	n.addSample(ringSource, "heart_rate", at, h.BPM.Value, zone, false)

@@ -79,12 +79,7 @@ const (
 // read; single bad items of a list are skipped and counted.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx:      ctx,
-		version:  ctx.ReceivedAt.UnixMilli(),
-		ingested: ctx.ReceivedAt.UTC(),
-		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	keys, ok := ingest.ObjectKeys(body)
 	var err error
 	switch {
@@ -99,26 +94,18 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	case keys["event_type"] != nil && keys["data_type"] != nil:
 		err = n.notification(body)
 	case len(keys) == 1 && keys["challenge"] != nil:
-		n.out.Skip("webhook challenge answer (no data)")
+		n.Out.Skip("webhook challenge answer (no data)")
 	default:
 		err = n.document(body, keys, false)
 	}
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.samples.Finish(&n.out)
-	n.out.DedupeByID()
-	return n.out, nil
+	return n.Finish(), nil
 }
 
 // normalizer holds the state of normalising one body.
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+type normalizer struct{ ingest.Normalizing }
 
 var collectionFields = ingest.SetOf("data", "next_token")
 
@@ -127,15 +114,15 @@ func (n *normalizer) collection(keys map[string]json.RawMessage) error {
 	if err := json.Unmarshal(keys["data"], &items); err != nil {
 		return fmt.Errorf("cannot decode oura collection: %w", err)
 	}
-	n.out.SkipUnknown("response", keys, collectionFields)
+	n.Out.SkipUnknown("response", keys, collectionFields)
 	for _, raw := range items {
 		k, ok := ingest.ObjectKeys(raw)
 		if !ok {
-			n.out.Skip("unknown oura list item")
+			n.Out.Skip("unknown oura list item")
 			continue
 		}
 		if err := n.document(raw, k, true); err != nil {
-			n.out.Skip(skipReason(err))
+			n.Out.Skip(skipReason(err))
 		}
 	}
 	return nil
@@ -172,7 +159,7 @@ func (n *normalizer) document(raw []byte, keys map[string]json.RawMessage, inLis
 		return n.score("daily_sleep", raw)
 	}
 	if inList {
-		n.out.Skip("unknown oura list item")
+		n.Out.Skip("unknown oura list item")
 		return nil
 	}
 	return fmt.Errorf("cannot normalise oura body: %w (an object with none of data, event_type, bedtime_start, activity, bpm, spo2_percentage, temperature_deviation and steps)", ErrUnknownShape)
@@ -200,7 +187,7 @@ func (n *normalizer) notification(body []byte) error {
 	event := strings.ToLower(string(w.EventType))
 	dataType := strings.ToLower(string(w.DataType))
 	if event != eventDelete {
-		n.out.Skip("webhook " + ingest.Truncate(event, 20) + " notification (the document is fetched)")
+		n.Out.Skip("webhook " + ingest.Truncate(event, 20) + " notification (the document is fetched)")
 		return nil
 	}
 	id := string(w.ObjectID)
@@ -209,34 +196,34 @@ func (n *normalizer) notification(body []byte) error {
 	}
 	switch dataType {
 	case "workout":
-		n.out.Workouts = append(n.out.Workouts, schemas.Workout{
-			ID: n.recordID(kindWorkout, id), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Source: ringSource,
+		n.Out.Workouts = append(n.Out.Workouts, schemas.Workout{
+			ID: n.recordID(kindWorkout, id), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID, Source: ringSource,
 			ProviderRecordID: id, Type: workoutOther, Deleted: true,
-			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+			Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 		})
 	case "sleep":
-		n.out.Sleep = append(n.out.Sleep, schemas.Sleep{
-			ID: n.recordID(kindSleep, id), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Source: ringSource,
+		n.Out.Sleep = append(n.Out.Sleep, schemas.Sleep{
+			ID: n.recordID(kindSleep, id), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID, Source: ringSource,
 			ProviderRecordID: id, Deleted: true,
-			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+			Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 		})
-		n.out.DeleteSamplesOf(n.recordID(kindSleep, id), sleepSamples)
+		n.Out.DeleteSamplesOf(n.recordID(kindSleep, id), sleepSamples)
 	case "daily_readiness", "daily_activity", "daily_sleep":
 		n.deletedScore(dataType, id)
 	default:
-		n.out.Skip("delete of " + ingest.Truncate(dataType, 40) + " (no canonical record)")
+		n.Out.Skip("delete of " + ingest.Truncate(dataType, 40) + " (no canonical record)")
 	}
 	return nil
 }
 
 // recordID is the canonical id of the Oura record of kind with Oura's id.
 func (n *normalizer) recordID(kind, id string) string {
-	return schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, kind, id)
+	return schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, kind, id)
 }
 
 // addSample adds one sample; daily marks a whole-day total.
 func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32, daily bool) {
-	n.samples.Add(src, series, ts, ingest.Tidy(v), zone, daily)
+	n.Samples.Add(src, series, ts, ingest.Tidy(v), zone, daily)
 }
 
 // parseTime reads an ISO-8601 time with its offset: the UTC instant and
@@ -278,7 +265,7 @@ func dayTime(timestamp, day string) (time.Time, int32, bool) {
 func (n *normalizer) positive(field string, x ingest.Number) *float64 {
 	switch {
 	case x.Bad || (x.Set && x.Value < 0):
-		n.out.Skip("invalid " + field)
+		n.Out.Skip("invalid " + field)
 		return nil
 	case !x.Set:
 		return nil

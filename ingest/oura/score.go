@@ -51,15 +51,15 @@ func (n *normalizer) score(doc string, raw []byte) error {
 	}
 	switch {
 	case d.Score.Bad || (d.Score.Set && (d.Score.Value < 0 || d.Score.Value > 100)):
-		n.out.Skip("invalid " + doc + " score")
+		n.Out.Skip("invalid " + doc + " score")
 		return nil
 	case !d.Score.Set:
-		n.out.Skip(doc + " without a score")
+		n.Out.Skip(doc + " without a score")
 		return nil
 	}
 	at, zone, ok := dayTime(string(d.Timestamp), string(d.Day))
 	if !ok {
-		n.out.Skip("invalid " + doc + " day")
+		n.Out.Skip("invalid " + doc + " day")
 		return nil
 	}
 	date := string(d.Day)
@@ -73,10 +73,10 @@ func (n *normalizer) score(doc string, raw []byte) error {
 	}
 	value := d.Score.Value
 	s := schemas.Summary{
-		ID: schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, category, key), Tenant: n.ctx.Tenant,
-		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: string(d.ID), Category: category,
+		ID: schemas.SummaryID(n.Ctx.Tenant, n.Ctx.UserID, provider, category, key), Tenant: n.Ctx.Tenant,
+		UserID: n.Ctx.UserID, Source: dailySource, ProviderRecordID: string(d.ID), Category: category,
 		Date: date, RecordedAt: at, ZoneOffset: zone, Value: &value,
-		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+		Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 	}
 	names := make([]string, 0, len(d.Contributors))
 	for name := range d.Contributors {
@@ -87,13 +87,13 @@ func (n *normalizer) score(doc string, raw []byte) error {
 		c := d.Contributors[name]
 		switch {
 		case c.Bad || (c.Set && (c.Value < 0 || c.Value > 100)):
-			n.out.Skip("invalid " + doc + " contributor")
+			n.Out.Skip("invalid " + doc + " contributor")
 		case c.Set:
 			v := c.Value
 			s.Components = append(s.Components, schemas.SummaryComponent{Name: name, Value: &v})
 		}
 	}
-	n.out.Summaries = append(n.out.Summaries, s)
+	n.Out.Summaries = append(n.Out.Summaries, s)
 	return nil
 }
 
@@ -101,11 +101,11 @@ func (n *normalizer) score(doc string, raw []byte) error {
 // the samples the document came with.
 func (n *normalizer) deletedScore(doc, id string) {
 	category := scoreDocs[doc]
-	summaryID := schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, category, id)
-	n.out.Summaries = append(n.out.Summaries, schemas.Summary{
-		ID: summaryID, Tenant: n.ctx.Tenant,
-		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: category, Deleted: true,
-		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+	summaryID := schemas.SummaryID(n.Ctx.Tenant, n.Ctx.UserID, provider, category, id)
+	n.Out.Summaries = append(n.Out.Summaries, schemas.Summary{
+		ID: summaryID, Tenant: n.Ctx.Tenant,
+		UserID: n.Ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: category, Deleted: true,
+		Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 	})
-	n.out.DeleteSamplesOf(summaryID, scoreDocSamples[doc])
+	n.Out.DeleteSamplesOf(summaryID, scoreDocSamples[doc])
 }

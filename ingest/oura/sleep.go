@@ -83,7 +83,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	}
 	typ := strings.ToLower(string(s.Type))
 	if typ == "rest" || typ == "deleted" {
-		n.out.Skip("sleep of type " + typ)
+		n.Out.Skip("sleep of type " + typ)
 		return nil
 	}
 	start, zone, ok1 := parseTime(string(s.BedtimeStart))
@@ -97,7 +97,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	case string(s.ID) == "":
 		return fmt.Errorf("cannot normalise oura sleep: id is missing")
 	}
-	n.out.SkipUnknown(kindSleep, keys, sleepFields)
+	n.Out.SkipUnknown(kindSleep, keys, sleepFields)
 	span := end.Sub(start).Seconds()
 	seconds := func(field string, x ingest.Number) float64 {
 		if p := n.positive("sleep field "+field, x); p != nil {
@@ -122,8 +122,8 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	asleep = min(asleep, inBed)
 	rec := schemas.Sleep{
 		ID:                   n.recordID(kindSleep, string(s.ID)),
-		Tenant:               n.ctx.Tenant,
-		UserID:               n.ctx.UserID,
+		Tenant:               n.Ctx.Tenant,
+		UserID:               n.Ctx.UserID,
 		Source:               ringSource,
 		ProviderRecordID:     string(s.ID),
 		StartTime:            start,
@@ -133,9 +133,9 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		SleepDurationSeconds: ingest.Tidy(asleep),
 		InBedSeconds:         inBed,
 		IsNap:                typ == "sleep" || typ == "late_nap",
-		Version:              n.version,
-		RawEventID:           n.ctx.RawEventID,
-		IngestedAt:           n.ingested,
+		Version:              n.Version,
+		RawEventID:           n.Ctx.RawEventID,
+		IngestedAt:           n.Ingested,
 	}
 	if *stages != (schemas.SleepStages{}) {
 		rec.Stages = stages
@@ -144,7 +144,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		v := ingest.Tidy(e.Value)
 		rec.EfficiencyPercent = &v
 	} else if e.Set || e.Bad {
-		n.out.Skip("invalid sleep field efficiency")
+		n.Out.Skip("invalid sleep field efficiency")
 	}
 	switch {
 	case string(s.Phase30s) != "":
@@ -152,7 +152,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	case string(s.Phase5m) != "":
 		rec.Intervals = n.hypnogram(string(s.Phase5m), 5*time.Minute, start, end)
 	}
-	n.out.Sleep = append(n.out.Sleep, rec)
+	n.Out.Sleep = append(n.Out.Sleep, rec)
 
 	n.series(s.HeartRate, "heart_rate", start, end)
 	n.series(s.HRV, "heart_rate_variability_rmssd", start, end)
@@ -179,12 +179,12 @@ func (n *normalizer) hypnogram(phases string, step time.Duration, start, end tim
 	for i := 0; i < len(phases); i++ {
 		from := start.Add(time.Duration(i) * step)
 		if !from.Before(end) {
-			n.out.Skip("hypnogram epochs after bedtime_end")
+			n.Out.Skip("hypnogram epochs after bedtime_end")
 			break
 		}
 		stage, ok := phaseStages[phases[i]]
 		if !ok {
-			n.out.Skip("unknown hypnogram stage")
+			n.Out.Skip("unknown hypnogram stage")
 			continue
 		}
 		to := from.Add(step)
@@ -208,7 +208,7 @@ func (n *normalizer) series(s *series, name string, start, end time.Time) {
 	}
 	at, zone, ok := parseTime(string(s.Timestamp))
 	if !ok || !s.Interval.Set || s.Interval.Value <= 0 || s.Interval.Value > 86400 {
-		n.out.Skip("invalid sleep " + name + " series")
+		n.Out.Skip("invalid sleep " + name + " series")
 		return
 	}
 	step := time.Duration(s.Interval.Value * float64(time.Second))
@@ -216,10 +216,10 @@ func (n *normalizer) series(s *series, name string, start, end time.Time) {
 		ts := at.Add(time.Duration(i) * step)
 		switch {
 		case ts.Before(start) || ts.After(end):
-			n.out.Skip("sleep " + name + " sample outside the period")
+			n.Out.Skip("sleep " + name + " sample outside the period")
 		case !x.Set || x.Value <= 0:
 			if x.Bad || x.Set {
-				n.out.Skip("invalid sleep " + name + " sample")
+				n.Out.Skip("invalid sleep " + name + " sample")
 			}
 		default:
 			n.addSample(ringSource, name, ts, x.Value, zone, false)

@@ -45,16 +45,16 @@ func (n *normalizer) workout(raw []byte, keys map[string]json.RawMessage) error 
 	case string(w.ID) == "":
 		return fmt.Errorf("cannot normalise oura workout: id is missing")
 	}
-	n.out.SkipUnknown(kindWorkout, keys, workoutFields)
+	n.Out.SkipUnknown(kindWorkout, keys, workoutFields)
 	unified := WorkoutType(string(w.Activity))
 	if unified == workoutOther && string(w.Activity) != "" {
-		n.out.Skip("unknown workout activity " + ingest.Truncate(string(w.Activity), 40))
+		n.Out.Skip("unknown workout activity " + ingest.Truncate(string(w.Activity), 40))
 	}
 	dur := end.Sub(start).Seconds()
 	wo := schemas.Workout{
 		ID:               n.recordID(kindWorkout, string(w.ID)),
-		Tenant:           n.ctx.Tenant,
-		UserID:           n.ctx.UserID,
+		Tenant:           n.Ctx.Tenant,
+		UserID:           n.Ctx.UserID,
 		Source:           ringSource,
 		ProviderRecordID: string(w.ID),
 		Type:             unified,
@@ -65,14 +65,14 @@ func (n *normalizer) workout(raw []byte, keys map[string]json.RawMessage) error 
 		DurationSeconds:  dur,
 		CaloriesKcal:     n.positive("workout field calories", w.Calories),
 		DistanceMeters:   n.positive("workout field distance", w.Distance),
-		Version:          n.version,
-		RawEventID:       n.ctx.RawEventID,
-		IngestedAt:       n.ingested,
+		Version:          n.Version,
+		RawEventID:       n.Ctx.RawEventID,
+		IngestedAt:       n.Ingested,
 	}
 	if schemas.ReportsPace(unified) && wo.DistanceMeters != nil && *wo.DistanceMeters > 0 && dur > 0 {
 		p := ingest.Tidy(dur / (*wo.DistanceMeters / 1000))
 		wo.AvgPaceSecPerKm = &p
 	}
-	n.out.Workouts = append(n.out.Workouts, wo)
+	n.Out.Workouts = append(n.Out.Workouts, wo)
 	return nil
 }

@@ -76,12 +76,12 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 	if !ok {
 		return fmt.Errorf("cannot normalise polar daily activity: start_time %q is not an ISO-8601 time", ingest.Truncate(string(a.StartTime), 40))
 	}
-	n.out.SkipUnknown(kindActivity, keys, activityFields)
+	n.Out.SkipUnknown(kindActivity, keys, activityFields)
 
 	total := func(series, field string, x number) {
 		switch {
 		case x.Bad || (x.Set && x.Value < 0):
-			n.out.Skip("invalid daily activity field " + field)
+			n.Out.Skip("invalid daily activity field " + field)
 		case x.Set:
 			n.addSample(dailySource, series, day, x.Value, 0, true)
 		}
@@ -91,14 +91,14 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 	if a.Calories.Set && a.ActiveCalories.Set && a.Calories.Value >= a.ActiveCalories.Value && a.ActiveCalories.Value >= 0 {
 		total("basal_energy", "calories", number{Value: a.Calories.Value - a.ActiveCalories.Value, Set: true})
 	} else if a.Calories.Bad || (a.Calories.Set && a.Calories.Value < 0) {
-		n.out.Skip("invalid daily activity field calories")
+		n.Out.Skip("invalid daily activity field calories")
 	}
 	total("distance_walking_running", "distance_from_steps", a.DistanceFromSteps)
 	if a.ActiveDuration != "" {
 		if d, ok := parseDuration(string(a.ActiveDuration)); ok && d <= 86400 {
 			total("active_time", "active_duration", number{Value: d / 60, Set: true})
 		} else {
-			n.out.Skip("invalid daily activity field active_duration")
+			n.Out.Skip("invalid daily activity field active_duration")
 		}
 	}
 	if a.Samples == nil {
@@ -108,7 +108,7 @@ func (n *normalizer) activity(raw []byte, keys map[string]json.RawMessage) error
 		for _, s := range st.Samples {
 			t, ok := parseWall(string(s.Timestamp))
 			if !ok || !s.Steps.Set || s.Steps.Value < 0 {
-				n.out.Skip("invalid daily activity step sample")
+				n.Out.Skip("invalid daily activity step sample")
 				continue
 			}
 			n.addSample(accountSource, "steps", t, s.Steps.Value, 0, false)
@@ -132,7 +132,7 @@ func (n *normalizer) exerciseTime(day time.Time, endTime string, samples []zoneS
 	for i, s := range samples {
 		t, ok := parseWall(string(s.Timestamp))
 		if !ok || s.Zone == "" {
-			n.out.Skip("invalid daily activity zone sample")
+			n.Out.Skip("invalid daily activity zone sample")
 			return
 		}
 		starts[i] = t
@@ -170,11 +170,11 @@ func (n *normalizer) continuous(raw []byte, keys map[string]json.RawMessage) err
 	if !ok {
 		return fmt.Errorf("cannot normalise polar continuous heart rate: date %q is not YYYY-MM-DD", ingest.Truncate(string(c.Date), 40))
 	}
-	n.out.SkipUnknown(kindContinuous, keys, continuousFields)
+	n.Out.SkipUnknown(kindContinuous, keys, continuousFields)
 	for _, s := range c.HeartRateSamples {
 		clock, ok := parseClock(string(s.SampleTime))
 		if !ok {
-			n.out.Skip("invalid continuous heart rate sample time")
+			n.Out.Skip("invalid continuous heart rate sample time")
 			continue
 		}
 		if n.positive("continuous heart rate sample", s.HeartRate) {

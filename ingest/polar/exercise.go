@@ -89,7 +89,7 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 		case off.Set && off.Value == float64(int32(off.Value)) && off.Value >= -ingest.MaxZoneOffset && off.Value <= ingest.MaxZoneOffset:
 			zone = int32(off.Value)
 		case off.Set || off.Bad:
-			n.out.Skip("invalid exercise field start_time_utc_offset")
+			n.Out.Skip("invalid exercise field start_time_utc_offset")
 		}
 		start = wall.Add(-time.Duration(zone) * time.Minute)
 	}
@@ -98,7 +98,7 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 		return fmt.Errorf("cannot normalise polar exercise: duration %q is not an ISO-8601 duration", ingest.Truncate(string(e.Duration), 60))
 	}
 	end := start.Add(time.Duration(dur * float64(time.Second)))
-	n.out.SkipUnknown(kindExercise, keys, exerciseFields)
+	n.Out.SkipUnknown(kindExercise, keys, exerciseFields)
 
 	src := deviceSource(string(e.DeviceID), string(e.Device))
 	unified := WorkoutType(string(e.Sport), string(e.DetailedSportInfo))
@@ -107,9 +107,9 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 		key = start.Format(time.RFC3339Nano) + "|" + end.Format(time.RFC3339Nano) + "|" + string(e.Sport) + "/" + string(e.DetailedSportInfo)
 	}
 	w := schemas.Workout{
-		ID:               schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "workout", key),
-		Tenant:           n.ctx.Tenant,
-		UserID:           n.ctx.UserID,
+		ID:               schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "workout", key),
+		Tenant:           n.Ctx.Tenant,
+		UserID:           n.Ctx.UserID,
 		Source:           src,
 		ProviderRecordID: string(e.ID),
 		Type:             unified,
@@ -121,15 +121,15 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 		DistanceMeters:   n.quantity("exercise field distance", e.Distance, false),
 		AvgHeartRateBPM:  n.quantity("exercise field heart_rate.average", e.HeartRate.Average, true),
 		MaxHeartRateBPM:  n.quantity("exercise field heart_rate.maximum", e.HeartRate.Maximum, true),
-		Version:          n.version,
-		RawEventID:       n.ctx.RawEventID,
-		IngestedAt:       n.ingested,
+		Version:          n.Version,
+		RawEventID:       n.Ctx.RawEventID,
+		IngestedAt:       n.Ingested,
 	}
 	if schemas.ReportsPace(unified) && w.DistanceMeters != nil && *w.DistanceMeters > 0 && dur > 0 {
 		p := ingest.Tidy(dur / (*w.DistanceMeters / 1000))
 		w.AvgPaceSecPerKm = &p
 	}
-	n.out.Workouts = append(n.out.Workouts, w)
+	n.Out.Workouts = append(n.Out.Workouts, w)
 
 	for i := range e.Samples {
 		n.stream(&e.Samples[i], src, start, dur, zone)
@@ -142,12 +142,12 @@ func (n *normalizer) exercise(raw []byte, keys map[string]json.RawMessage) error
 func (n *normalizer) quantity(field string, x number, zeroIsNone bool) *float64 {
 	switch {
 	case x.Bad || (x.Set && x.Value < 0):
-		n.out.Skip("invalid " + field)
+		n.Out.Skip("invalid " + field)
 		return nil
 	case !x.Set:
 		return nil
 	case zeroIsNone && x.Value == 0:
-		n.out.Skip("no value: " + field + " 0")
+		n.Out.Skip("no value: " + field + " 0")
 		return nil
 	}
 	v := ingest.Tidy(x.Value)
@@ -167,9 +167,9 @@ func (n *normalizer) stream(s *exerciseStream, src schemas.Source, start time.Ti
 	kind, ok := streamSeries[code]
 	if !ok {
 		if _, err := strconv.Atoi(code); err != nil {
-			n.out.Skip(reasonInvalidStream)
+			n.Out.Skip(reasonInvalidStream)
 		} else {
-			n.out.Skip("exercise samples of type " + ingest.Truncate(code, 12) + " not kept")
+			n.Out.Skip("exercise samples of type " + ingest.Truncate(code, 12) + " not kept")
 		}
 		return
 	}
@@ -178,7 +178,7 @@ func (n *normalizer) stream(s *exerciseStream, src schemas.Source, start time.Ti
 		rate = s.RecordingRateU
 	}
 	if !rate.Set || rate.Value <= 0 || rate.Value > 86400 {
-		n.out.Skip(reasonInvalidStream)
+		n.Out.Skip(reasonInvalidStream)
 		return
 	}
 	step := time.Duration(rate.Value * float64(time.Second))
@@ -187,18 +187,18 @@ func (n *normalizer) stream(s *exerciseStream, src schemas.Source, start time.Ti
 		field, rest, _ := strings.Cut(data, ",")
 		data = rest
 		if float64(i)*rate.Value > dur+rate.Value {
-			n.out.Skip("exercise samples after the exercise's end")
+			n.Out.Skip("exercise samples after the exercise's end")
 			return
 		}
 		field = strings.TrimSpace(field)
 		v, err := strconv.ParseFloat(field, 64)
 		switch {
 		case err != nil || !ingest.Finite(v):
-			n.out.Skip("no value: exercise sample")
+			n.Out.Skip("no value: exercise sample")
 		case kind.series == "heart_rate" && v == 0:
-			n.out.Skip("no value: exercise heart rate sample 0")
+			n.Out.Skip("no value: exercise heart rate sample 0")
 		case v < 0 && kind.series != "elevation":
-			n.out.Skip("invalid exercise sample")
+			n.Out.Skip("invalid exercise sample")
 		default:
 			n.addSample(src, kind.series, start.Add(time.Duration(i)*step), v*kind.scale, zone, false)
 		}

@@ -87,12 +87,7 @@ var ErrUnknownShape = errors.New("not a known polar response")
 // and counted.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx:      ctx,
-		version:  ctx.ReceivedAt.UnixMilli(),
-		ingested: ctx.ReceivedAt.UTC(),
-		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	var err error
 	switch {
 	case len(body) == 0:
@@ -109,19 +104,11 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.samples.Finish(&n.out)
-	n.out.DedupeByID()
-	return n.out, nil
+	return n.Finish(), nil
 }
 
 // normalizer holds the state of normalising one body.
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+type normalizer struct{ ingest.Normalizing }
 
 func (n *normalizer) array(body []byte) error {
 	var items []json.RawMessage
@@ -136,7 +123,7 @@ func (n *normalizer) array(body []byte) error {
 			kind = kindOf(keys)
 		}
 		if kind != kindExercise && kind != kindActivity {
-			n.out.Skip("unknown polar list item")
+			n.Out.Skip("unknown polar list item")
 			continue
 		}
 		known++
@@ -176,13 +163,13 @@ func (n *normalizer) object(body []byte) error {
 		}
 		for other := range keys {
 			if other != key {
-				n.out.Skip("unknown " + kind + " list field " + ingest.Truncate(other, 60))
+				n.Out.Skip("unknown " + kind + " list field " + ingest.Truncate(other, 60))
 			}
 		}
 		for _, item := range items {
 			itemKeys, ok := ingest.ObjectKeys(item)
 			if !ok {
-				n.out.Skip("invalid " + kind)
+				n.Out.Skip("invalid " + kind)
 				continue
 			}
 			n.item(kind, item, itemKeys, false)
@@ -243,7 +230,7 @@ func (n *normalizer) item(kind string, raw []byte, keys map[string]json.RawMessa
 	if single {
 		return err
 	}
-	n.out.Skip("invalid " + kind)
+	n.Out.Skip("invalid " + kind)
 	return nil
 }
 
@@ -251,7 +238,7 @@ func (n *normalizer) item(kind string, raw []byte, keys map[string]json.RawMessa
 // dailyTotal marks a whole-day total of a sum series; it is ignored for
 // series that are not sums.
 func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32, dailyTotal bool) {
-	n.samples.Add(src, series, ts, ingest.Tidy(v), zone, dailyTotal)
+	n.Samples.Add(src, series, ts, ingest.Tidy(v), zone, dailyTotal)
 }
 
 // deviceSource is the source of an item that names its device.

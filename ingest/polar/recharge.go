@@ -51,7 +51,7 @@ func (n *normalizer) recharge(raw []byte, keys map[string]json.RawMessage) error
 	if !ok {
 		return fmt.Errorf("cannot normalise polar nightly recharge: date %q is not YYYY-MM-DD", ingest.Truncate(string(r.Date), 40))
 	}
-	n.out.SkipUnknown(kindRecharge, keys, rechargeFields)
+	n.Out.SkipUnknown(kindRecharge, keys, rechargeFields)
 	n.nightSeries("hrv sample", "heart_rate_variability_rmssd", date, r.HRVSamples, r.HeartRateVariabilityAvg)
 	n.nightSeries("breathing sample", "respiratory_rate", date, r.BreathingSamples, r.BreathingRateAvg)
 	return nil
@@ -69,7 +69,7 @@ func (n *normalizer) nightSeries(what, series string, date time.Time, samples ma
 	for _, clock := range clocks {
 		c, ok := parseClock(clock)
 		if !ok {
-			n.out.Skip("invalid nightly recharge " + what + " time")
+			n.Out.Skip("invalid nightly recharge " + what + " time")
 			continue
 		}
 		t := date.Add(c)
@@ -94,10 +94,10 @@ func (n *normalizer) positive(what string, x number) bool {
 	case !x.Set && !x.Bad:
 		return false
 	case x.Bad || x.Value < 0:
-		n.out.Skip("invalid " + what)
+		n.Out.Skip("invalid " + what)
 		return false
 	case x.Value == 0:
-		n.out.Skip("no value: " + what + " 0")
+		n.Out.Skip("no value: " + what + " 0")
 		return false
 	}
 	return true

@@ -82,13 +82,13 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		return fmt.Errorf("cannot normalise polar sleep: sleep_start_time %q and sleep_end_time %q are not a span of ISO-8601 times with offsets",
 			ingest.Truncate(string(s.SleepStartTime), 40), ingest.Truncate(string(s.SleepEndTime), 40))
 	}
-	n.out.SkipUnknown(kindSleep, keys, nightFields)
+	n.Out.SkipUnknown(kindSleep, keys, nightFields)
 	src := deviceSource(string(s.DeviceID), "")
 	span := end.Sub(start).Seconds()
 
 	seconds := func(field string, x number) (float64, bool) {
 		if x.Bad || (x.Set && x.Value < 0) {
-			n.out.Skip("invalid sleep field " + field)
+			n.Out.Skip("invalid sleep field " + field)
 			return 0, false
 		}
 		return x.Value, x.Set
@@ -127,9 +127,9 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	localStart := start.Add(time.Duration(zone) * time.Minute)
 	localEnd := end.Add(time.Duration(zone) * time.Minute)
 	out := schemas.Sleep{
-		ID:                   schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "sleep", key),
-		Tenant:               n.ctx.Tenant,
-		UserID:               n.ctx.UserID,
+		ID:                   schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "sleep", key),
+		Tenant:               n.Ctx.Tenant,
+		UserID:               n.Ctx.UserID,
 		Source:               src,
 		ProviderRecordID:     string(s.Date),
 		StartTime:            start,
@@ -142,20 +142,20 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		Stages:               stages,
 		IsNap:                end.Sub(start) < napMaxDuration && localStart.Hour() >= napFromHour && localStart.Hour() < napToHour,
 		Intervals:            n.hypnogram(s.Hypnogram, localStart, localEnd, zone),
-		Version:              n.version,
-		RawEventID:           n.ctx.RawEventID,
-		IngestedAt:           n.ingested,
+		Version:              n.Version,
+		RawEventID:           n.Ctx.RawEventID,
+		IngestedAt:           n.Ingested,
 	}
-	n.out.Sleep = append(n.out.Sleep, out)
+	n.Out.Sleep = append(n.Out.Sleep, out)
 
 	for clock, bpm := range s.HeartRateSamples {
 		t, ok := n.nightTime("sleep heart rate", clock, localStart, localEnd)
 		switch {
 		case !ok:
 		case bpm.Bad || !bpm.Set || bpm.Value < 0:
-			n.out.Skip("invalid sleep heart rate sample")
+			n.Out.Skip("invalid sleep heart rate sample")
 		case bpm.Value == 0:
-			n.out.Skip("no value: sleep heart rate sample 0")
+			n.Out.Skip("no value: sleep heart rate sample 0")
 		default:
 			n.addSample(src, "heart_rate", t.Add(-time.Duration(zone)*time.Minute), bpm.Value, zone, false)
 		}
@@ -169,12 +169,12 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 func (n *normalizer) nightTime(what, clock string, localStart, localEnd time.Time) (time.Time, bool) {
 	c, ok := parseClock(clock)
 	if !ok {
-		n.out.Skip("invalid " + what + " time")
+		n.Out.Skip("invalid " + what + " time")
 		return time.Time{}, false
 	}
 	t := atNight(c, localStart)
 	if t.After(localEnd.Add(time.Hour)) {
-		n.out.Skip(what + " outside the night")
+		n.Out.Skip(what + " outside the night")
 		return time.Time{}, false
 	}
 	return t, true
@@ -195,7 +195,7 @@ func (n *normalizer) hypnogram(h map[string]number, localStart, localEnd time.Ti
 		stage, known := hypnogramStages[code.Value]
 		if !code.Set || !known {
 			// Its time still ends the stage before it.
-			n.out.Skip("unknown hypnogram stage")
+			n.Out.Skip("unknown hypnogram stage")
 		}
 		entries = append(entries, entry{t, stage})
 	}

@@ -94,10 +94,10 @@ func (n *normalizer) webhook(body []byte) error {
 		return err
 	}
 	if e.IsPing() {
-		n.out.Skip("webhook PING (no data)")
+		n.Out.Skip("webhook PING (no data)")
 		return nil
 	}
-	n.out.Skip("webhook " + ingest.Truncate(e.Type, 60) + " notification (no data; fetched from its url)")
+	n.Out.Skip("webhook " + ingest.Truncate(e.Type, 60) + " notification (no data; fetched from its url)")
 	return nil
 }
 

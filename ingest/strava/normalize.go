@@ -65,12 +65,7 @@ var ErrUnknownShape = errors.New("not a known strava payload")
 // records.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx:      ctx,
-		version:  ctx.ReceivedAt.UnixMilli(),
-		ingested: ctx.ReceivedAt.UTC(),
-		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	var err error
 	switch {
 	case len(body) == 0:
@@ -83,7 +78,7 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 		}
 		for _, raw := range items {
 			if n.activity(raw, nil) != nil {
-				n.out.Skip("invalid activity")
+				n.Out.Skip("invalid activity")
 			}
 		}
 	case body[0] == '{':
@@ -96,18 +91,13 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.samples.Finish(&n.out)
-	n.out.Workouts = ingest.Dedupe(&n.out, n.out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
-	return n.out, nil
+	n.Samples.Finish(&n.Out)
+	n.Out.Workouts = ingest.Dedupe(&n.Out, n.Out.Workouts, func(w *schemas.Workout) string { return w.ID }, "duplicate workout")
+	return n.Out, nil
 }
 
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+// normalizer holds the state of normalising one body.
+type normalizer struct{ ingest.Normalizing }
 
 func (n *normalizer) object(body []byte) error {
 	keys, ok := ingest.ObjectKeys(body)
@@ -122,7 +112,7 @@ func (n *normalizer) object(body []byte) error {
 		var streams map[string]stream
 		if raw := bytes.TrimSpace(keys["streams"]); len(raw) > 0 && string(raw) != "null" {
 			if err := json.Unmarshal(raw, &streams); err != nil {
-				n.out.Skip("invalid streams")
+				n.Out.Skip("invalid streams")
 				streams = nil
 			}
 		}
@@ -130,10 +120,10 @@ func (n *normalizer) object(body []byte) error {
 	case has("id") && has("start_date"):
 		return n.activity(body, nil)
 	case has("access_token") || has("hub.challenge"):
-		n.out.Skip("oauth or handshake answer (no data)")
+		n.Out.Skip("oauth or handshake answer (no data)")
 		return nil
 	case has("time") || has("heartrate") || has("velocity_smooth") || has("latlng"):
-		n.out.Skip("streams without their activity")
+		n.Out.Skip("streams without their activity")
 		return nil
 	}
 	return fmt.Errorf("cannot normalise strava body: %w (an object with none of object_type, activity and start_date)", ErrUnknownShape)
@@ -173,32 +163,32 @@ func (n *normalizer) event(body []byte) error {
 		if id == "" {
 			return errors.New("cannot normalise strava event: an activity delete without object_id")
 		}
-		at := n.ingested
+		at := n.Ingested
 		if t, ok := fromUnix(e.EventTime); ok {
 			at = t
 		}
-		n.out.Workouts = append(n.out.Workouts, schemas.Workout{
-			ID:               schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "workout", id),
-			Tenant:           n.ctx.Tenant,
-			UserID:           n.ctx.UserID,
+		n.Out.Workouts = append(n.Out.Workouts, schemas.Workout{
+			ID:               schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "workout", id),
+			Tenant:           n.Ctx.Tenant,
+			UserID:           n.Ctx.UserID,
 			Source:           accountSource,
 			ProviderRecordID: id,
 			Type:             "other",
 			StartTime:        at,
 			EndTime:          at,
 			Deleted:          true,
-			Version:          n.version,
-			RawEventID:       n.ctx.RawEventID,
-			IngestedAt:       n.ingested,
+			Version:          n.Version,
+			RawEventID:       n.Ctx.RawEventID,
+			IngestedAt:       n.Ingested,
 		})
-		n.out.Deletions = append(n.out.Deletions, ingest.RangeDeletion{
-			Kind: ingest.DeleteSamples, Record: n.out.Workouts[len(n.out.Workouts)-1].ID,
+		n.Out.Deletions = append(n.Out.Deletions, ingest.RangeDeletion{
+			Kind: ingest.DeleteSamples, Record: n.Out.Workouts[len(n.Out.Workouts)-1].ID,
 			SeriesTypes: streamSeriesTypes(), SourceID: accountSource.ID,
 		})
 	case e.Deauthorized():
-		n.out.Skip("event athlete deauthorization (revokes the connection)")
+		n.Out.Skip("event athlete deauthorization (revokes the connection)")
 	default:
-		n.out.Skip("event " + ingest.Truncate(e.ObjectType, 30) + " " + ingest.Truncate(e.AspectType, 30) + " (fetched)")
+		n.Out.Skip("event " + ingest.Truncate(e.ObjectType, 30) + " " + ingest.Truncate(e.AspectType, 30) + " (fetched)")
 	}
 	return nil
 }
@@ -289,15 +279,15 @@ func (n *normalizer) activity(raw []byte, streams map[string]stream) error {
 	if off := a.UTCOffset; off.Set && off.Value/60 == float64(int32(off.Value/60)) && off.Value/60 >= -ingest.MaxZoneOffset && off.Value/60 <= ingest.MaxZoneOffset {
 		zone = int32(off.Value / 60)
 	} else if off.Set || off.Bad {
-		n.out.Skip("invalid activity field utc_offset")
+		n.Out.Skip("invalid activity field utc_offset")
 	}
 	src := accountSource
 	src.Device = strings.TrimSpace(a.DeviceName)
 	unified := WorkoutType(a.SportType, a.Type)
 	w := schemas.Workout{
-		ID:                  schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "workout", id),
-		Tenant:              n.ctx.Tenant,
-		UserID:              n.ctx.UserID,
+		ID:                  schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "workout", id),
+		Tenant:              n.Ctx.Tenant,
+		UserID:              n.Ctx.UserID,
 		Source:              src,
 		ProviderRecordID:    id,
 		Type:                unified,
@@ -312,9 +302,9 @@ func (n *normalizer) activity(raw []byte, streams map[string]stream) error {
 		MaxSpeedMPS:         n.stat("max_speed", a.MaxSpeed, false),
 		AvgPowerWatts:       n.stat("average_watts", a.AverageWatts, true),
 		CaloriesKcal:        n.stat("calories", a.Calories, true),
-		Version:             n.version,
-		RawEventID:          n.ctx.RawEventID,
-		IngestedAt:          n.ingested,
+		Version:             n.Version,
+		RawEventID:          n.Ctx.RawEventID,
+		IngestedAt:          n.Ingested,
 	}
 	if w.CaloriesKcal == nil {
 		// Mechanical kJ ≈ kcal burned: see the package comment.
@@ -328,14 +318,14 @@ func (n *normalizer) activity(raw []byte, streams map[string]stream) error {
 		p := ingest.Tidy(1000 / *w.AvgSpeedMPS)
 		w.AvgPaceSecPerKm = &p
 	}
-	n.out.Workouts = append(n.out.Workouts, w)
+	n.Out.Workouts = append(n.Out.Workouts, w)
 	if last := n.streams(src, start, zone, streams); last.After(w.EndTime) {
 		// Streams run on elapsed time, past a workout timed by moving time:
 		// its delete must take them all.
-		if n.out.Spans == nil {
-			n.out.Spans = map[string]ingest.Span{}
+		if n.Out.Spans == nil {
+			n.Out.Spans = map[string]ingest.Span{}
 		}
-		n.out.Spans[w.ID] = ingest.Span{Start: start, End: last}
+		n.Out.Spans[w.ID] = ingest.Span{Start: start, End: last}
 	}
 	return nil
 }
@@ -348,12 +338,12 @@ func (n *normalizer) streams(src schemas.Source, start time.Time, zone int32, st
 	}
 	offsets := streams["time"].Data
 	if len(offsets) == 0 {
-		n.out.Skip("streams without a time stream")
+		n.Out.Skip("streams without a time stream")
 		return last
 	}
 	for typ := range streams {
 		if !knownStreams[typ] {
-			n.out.Skip("unknown stream " + ingest.Truncate(typ, 40))
+			n.Out.Skip("unknown stream " + ingest.Truncate(typ, 40))
 		}
 	}
 	for _, kv := range streamSeries {
@@ -363,17 +353,17 @@ func (n *normalizer) streams(src schemas.Source, start time.Time, zone int32, st
 			continue
 		}
 		if len(s.Data) != len(offsets) {
-			n.out.Skip("stream " + typ + " of another length than time")
+			n.Out.Skip("stream " + typ + " of another length than time")
 			continue
 		}
 		for i, raw := range s.Data {
 			var off, v ingest.Number
 			if json.Unmarshal(offsets[i], &off) != nil || json.Unmarshal(raw, &v) != nil || !off.Set || !v.Set || off.Value < 0 || off.Value > 31*86400 || v.Value < 0 {
-				n.out.Skip("invalid " + typ + " stream value")
+				n.Out.Skip("invalid " + typ + " stream value")
 				continue
 			}
 			at := start.Add(time.Duration(off.Value * float64(time.Second)))
-			n.samples.Add(src, series, at, ingest.Tidy(v.Value), zone, false)
+			n.Samples.Add(src, series, at, ingest.Tidy(v.Value), zone, false)
 			if at.After(last) {
 				last = at
 			}
@@ -387,7 +377,7 @@ func (n *normalizer) streams(src schemas.Source, start time.Time, zone int32, st
 func (n *normalizer) stat(field string, x ingest.Number, zeroIsNone bool) *float64 {
 	switch {
 	case x.Bad || (x.Set && x.Value < 0):
-		n.out.Skip("invalid activity field " + field)
+		n.Out.Skip("invalid activity field " + field)
 		return nil
 	case !x.Set, zeroIsNone && x.Value == 0:
 		return nil

@@ -59,7 +59,7 @@ func (n *normalizer) sample247(raw []byte, typ string) {
 		e.keys, ok = ingest.ObjectKeys(e.EntryData)
 	}
 	if !ok {
-		n.out.Skip("invalid 24/7 sample")
+		n.Out.Skip("invalid 24/7 sample")
 		return
 	}
 	kind := kindActivity
@@ -78,8 +78,8 @@ func (n *normalizer) sample247(raw []byte, typ string) {
 	case kindSleep:
 		n.sleep(&e)
 	case kindRecovery:
-		n.out.SkipUnknown(kind, e.keys, recoveryFields)
-		n.out.Skip("24/7 recovery sample (no canonical health score record)")
+		n.Out.SkipUnknown(kind, e.keys, recoveryFields)
+		n.Out.Skip("24/7 recovery sample (no canonical health score record)")
 	default:
 		n.activity(&e)
 	}
@@ -88,24 +88,24 @@ func (n *normalizer) sample247(raw []byte, typ string) {
 func (n *normalizer) activity(e *entry247) {
 	at, zone, ok := parseTime(string(e.Timestamp))
 	if !ok {
-		n.out.Skip("invalid 24/7 activity sample timestamp")
+		n.Out.Skip("invalid 24/7 activity sample timestamp")
 		return
 	}
 	var a activityEntry
 	if err := json.Unmarshal(e.EntryData, &a); err != nil {
-		n.out.Skip("invalid 24/7 sample")
+		n.Out.Skip("invalid 24/7 sample")
 		return
 	}
-	n.out.SkipUnknown(kindActivity, e.keys, activityFields)
+	n.Out.SkipUnknown(kindActivity, e.keys, activityFields)
 	add := func(field, series string, x number, zeroIsNone bool, convert func(float64) (float64, bool)) {
 		switch {
 		case !x.Set && !x.Bad:
 			return
 		case x.Bad || x.Value < 0:
-			n.out.Skip("invalid 24/7 activity " + field)
+			n.Out.Skip("invalid 24/7 activity " + field)
 			return
 		case zeroIsNone && x.Value == 0:
-			n.out.Skip("no value: 24/7 activity " + field + " 0")
+			n.Out.Skip("no value: 24/7 activity " + field + " 0")
 			return
 		}
 		v, ok := x.Value, true
@@ -113,7 +113,7 @@ func (n *normalizer) activity(e *entry247) {
 			v, ok = convert(v)
 		}
 		if !ok || !ingest.Finite(v) {
-			n.out.Skip("invalid 24/7 activity " + field)
+			n.Out.Skip("invalid 24/7 activity " + field)
 			return
 		}
 		n.addSample(accountSource, series, at, v, zone)

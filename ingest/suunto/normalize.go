@@ -89,12 +89,7 @@ var envelopeFields = ingest.SetOf("error", "payload", "metadata")
 // single bad items are skipped and counted.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx:      ctx,
-		version:  ctx.ReceivedAt.UnixMilli(),
-		ingested: ctx.ReceivedAt.UTC(),
-		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	var err error
 	switch {
 	case len(body) == 0:
@@ -116,19 +111,11 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.samples.Finish(&n.out)
-	n.out.DedupeByID()
-	return n.out, nil
+	return n.Finish(), nil
 }
 
 // normalizer holds the state of normalising one body.
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+type normalizer struct{ ingest.Normalizing }
 
 func (n *normalizer) object(body []byte) error {
 	var keys map[string]json.RawMessage
@@ -152,7 +139,7 @@ func (n *normalizer) webhook(keys map[string]json.RawMessage) error {
 	if err := json.Unmarshal(keys["type"], &typ); err != nil {
 		return fmt.Errorf("cannot decode suunto webhook type: %w", err)
 	}
-	n.out.SkipUnknown("webhook", keys, webhookFields)
+	n.Out.SkipUnknown("webhook", keys, webhookFields)
 	typ = strings.ToUpper(strings.TrimSpace(typ))
 	switch typ {
 	case typeWorkoutCreated:
@@ -164,7 +151,7 @@ func (n *normalizer) webhook(keys map[string]json.RawMessage) error {
 		if raw, ok := keys["gear"]; ok {
 			g = new(gear)
 			if json.Unmarshal(raw, g) != nil {
-				n.out.Skip("invalid webhook field gear")
+				n.Out.Skip("invalid webhook field gear")
 				g = nil
 			}
 		}
@@ -178,9 +165,9 @@ func (n *normalizer) webhook(keys map[string]json.RawMessage) error {
 		}
 		return n.list(items, typ)
 	case typeRouteCreated:
-		n.out.Skip("webhook ROUTE_CREATED (no data kept)")
+		n.Out.Skip("webhook ROUTE_CREATED (no data kept)")
 	default:
-		n.out.Skip("unknown webhook type " + ingest.Truncate(typ, 60))
+		n.Out.Skip("unknown webhook type " + ingest.Truncate(typ, 60))
 	}
 	return nil
 }
@@ -189,7 +176,7 @@ func (n *normalizer) envelope(keys map[string]json.RawMessage) error {
 	if raw := bytes.TrimSpace(keys["error"]); len(raw) > 0 && string(raw) != "null" {
 		return fmt.Errorf("suunto api error: %s", ingest.Truncate(string(raw), 200))
 	}
-	n.out.SkipUnknown("response", keys, envelopeFields)
+	n.Out.SkipUnknown("response", keys, envelopeFields)
 	payload := bytes.TrimSpace(keys["payload"])
 	switch {
 	case len(payload) == 0 || string(payload) == "null":
@@ -214,7 +201,7 @@ func (n *normalizer) list(items []json.RawMessage, typ string) error {
 		keys, ok := ingest.ObjectKeys(raw)
 		switch {
 		case !ok:
-			n.out.Skip("unknown suunto list item")
+			n.Out.Skip("unknown suunto list item")
 		case keys["entryData"] != nil:
 			known++
 			n.sample247(raw, typ)
@@ -222,7 +209,7 @@ func (n *normalizer) list(items []json.RawMessage, typ string) error {
 			known++
 			n.workoutItem(raw)
 		default:
-			n.out.Skip("unknown suunto list item")
+			n.Out.Skip("unknown suunto list item")
 		}
 	}
 	if known == 0 && len(items) > 0 && typ == "" {
@@ -235,5 +222,5 @@ func (n *normalizer) list(items []json.RawMessage, typ string) error {
 // Samples of sum series are marked IsDailyTotal false: Suunto's 24/7
 // values are per interval, never whole-day totals.
 func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32) {
-	n.samples.Add(src, series, ts, ingest.Tidy(v), zone, false)
+	n.Samples.Add(src, series, ts, ingest.Tidy(v), zone, false)
 }

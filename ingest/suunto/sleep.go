@@ -54,7 +54,7 @@ const (
 func (n *normalizer) sleep(e *entry247) {
 	var s sleepEntry
 	if err := json.Unmarshal(e.EntryData, &s); err != nil {
-		n.out.Skip("invalid 24/7 sleep")
+		n.Out.Skip("invalid 24/7 sleep")
 		return
 	}
 	startText := s.BedtimeStart
@@ -63,12 +63,12 @@ func (n *normalizer) sleep(e *entry247) {
 	}
 	start, zone, ok := parseTime(string(startText))
 	if !ok {
-		n.out.Skip("invalid 24/7 sleep")
+		n.Out.Skip("invalid 24/7 sleep")
 		return
 	}
 	seconds := func(field string, x number) (float64, bool) {
 		if x.Bad || (x.Set && (x.Value < 0 || x.Value > maxSleep.Seconds())) {
-			n.out.Skip("invalid 24/7 sleep " + field)
+			n.Out.Skip("invalid 24/7 sleep " + field)
 			return 0, false
 		}
 		return x.Value, x.Set
@@ -79,10 +79,10 @@ func (n *normalizer) sleep(e *entry247) {
 		end, ok = start.Add(time.Duration(duration*float64(time.Second))), true
 	}
 	if !ok || !end.After(start) || end.Sub(start) > maxSleep {
-		n.out.Skip("invalid 24/7 sleep")
+		n.Out.Skip("invalid 24/7 sleep")
 		return
 	}
-	n.out.SkipUnknown(kindSleep, e.keys, sleepFields)
+	n.Out.SkipUnknown(kindSleep, e.keys, sleepFields)
 	span := end.Sub(start).Seconds()
 	if !hasDuration {
 		duration = span
@@ -114,10 +114,10 @@ func (n *normalizer) sleep(e *entry247) {
 	if key == "" {
 		key = start.Format(time.RFC3339)
 	}
-	n.out.Sleep = append(n.out.Sleep, schemas.Sleep{
-		ID:                   schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "sleep", key),
-		Tenant:               n.ctx.Tenant,
-		UserID:               n.ctx.UserID,
+	n.Out.Sleep = append(n.Out.Sleep, schemas.Sleep{
+		ID:                   schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "sleep", key),
+		Tenant:               n.Ctx.Tenant,
+		UserID:               n.Ctx.UserID,
 		Source:               accountSource,
 		ProviderRecordID:     string(s.SleepID),
 		StartTime:            start,
@@ -129,18 +129,18 @@ func (n *normalizer) sleep(e *entry247) {
 		EfficiencyPercent:    &eff,
 		Stages:               stages,
 		IsNap:                isNap,
-		Version:              n.version,
-		RawEventID:           n.ctx.RawEventID,
-		IngestedAt:           n.ingested,
+		Version:              n.Version,
+		RawEventID:           n.Ctx.RawEventID,
+		IngestedAt:           n.Ingested,
 	})
 
 	night := func(field, series string, x number) {
 		switch {
 		case !x.Set && !x.Bad:
 		case x.Bad || x.Value < 0:
-			n.out.Skip("invalid 24/7 sleep " + field)
+			n.Out.Skip("invalid 24/7 sleep " + field)
 		case x.Value == 0:
-			n.out.Skip("no value: 24/7 sleep " + field + " 0")
+			n.Out.Skip("no value: 24/7 sleep " + field + " 0")
 		default:
 			n.addSample(dailySource, series, end, x.Value, zone)
 		}

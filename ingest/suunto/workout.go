@@ -73,7 +73,7 @@ var workoutFields = ingest.SetOf("workoutKey", "workoutId", "activityId", "start
 // when it cannot be read.
 func (n *normalizer) workoutItem(raw []byte) {
 	if n.workout(raw, nil) != nil {
-		n.out.Skip("invalid workout")
+		n.Out.Skip("invalid workout")
 	}
 }
 
@@ -95,7 +95,7 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 		dur = ingest.Tidy(t.Value)
 		end = start.Add(time.Duration(t.Value * float64(time.Second)))
 	} else if t.Set || t.Bad {
-		n.out.Skip("invalid workout field totalTime")
+		n.Out.Skip("invalid workout field totalTime")
 	}
 	if stop, ok := fromMillis(w.StopTime.Value); w.StopTime.Set && ok && !stop.Before(start) && stop.Sub(start) <= 31*24*time.Hour {
 		end = stop
@@ -103,19 +103,19 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 			dur = stop.Sub(start).Seconds()
 		}
 	} else if w.StopTime.Set || w.StopTime.Bad {
-		n.out.Skip("invalid workout field stopTime")
+		n.Out.Skip("invalid workout field stopTime")
 	}
 	if dur < 0 {
 		return fmt.Errorf("cannot normalise suunto workout %q: neither totalTime nor stopTime gives its end", ingest.Truncate(string(w.WorkoutKey), 60))
 	}
-	n.out.SkipUnknown("workout", keys, workoutFields)
+	n.Out.SkipUnknown("workout", keys, workoutFields)
 
 	var zone int32
 	switch off := w.TimeOffsetInMinutes; {
 	case off.Set && off.Value == float64(int32(off.Value)) && off.Value >= -ingest.MaxZoneOffset && off.Value <= ingest.MaxZoneOffset:
 		zone = int32(off.Value)
 	case off.Set || off.Bad:
-		n.out.Skip("invalid workout field timeOffsetInMinutes")
+		n.Out.Skip("invalid workout field timeOffsetInMinutes")
 	}
 
 	g := w.Gear
@@ -128,16 +128,16 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 	case a.Set:
 		unified = WorkoutType(a.Value)
 	case a.Bad:
-		n.out.Skip("invalid workout field activityId")
+		n.Out.Skip("invalid workout field activityId")
 	}
 	key := string(w.WorkoutKey)
 	if key == "" {
 		key = start.Format(time.RFC3339Nano) + "|" + end.Format(time.RFC3339Nano) + "|" + unified
 	}
 	out := schemas.Workout{
-		ID:                  schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, "workout", key),
-		Tenant:              n.ctx.Tenant,
-		UserID:              n.ctx.UserID,
+		ID:                  schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, "workout", key),
+		Tenant:              n.Ctx.Tenant,
+		UserID:              n.Ctx.UserID,
 		Source:              src,
 		ProviderRecordID:    string(w.WorkoutKey),
 		Type:                unified,
@@ -153,9 +153,9 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 		MaxSpeedMPS:         n.stat("maxSpeed", w.MaxSpeed, false),
 		AvgHeartRateBPM:     n.stat("hrdata.workoutAvgHR", w.HRData.WorkoutAvgHR, true),
 		MaxHeartRateBPM:     n.stat("hrdata.hrmax", w.HRData.HRMax, true),
-		Version:             n.version,
-		RawEventID:          n.ctx.RawEventID,
-		IngestedAt:          n.ingested,
+		Version:             n.Version,
+		RawEventID:          n.Ctx.RawEventID,
+		IngestedAt:          n.Ingested,
 	}
 	if out.AvgHeartRateBPM == nil {
 		out.AvgHeartRateBPM = n.stat("hrdata.avg", w.HRData.Avg, true)
@@ -176,7 +176,7 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 			out.AvgPaceSecPerKm = &p
 		}
 	}
-	n.out.Workouts = append(n.out.Workouts, out)
+	n.Out.Workouts = append(n.Out.Workouts, out)
 	return nil
 }
 
@@ -186,12 +186,12 @@ func (n *normalizer) workout(raw []byte, envelopeGear *gear) error {
 func (n *normalizer) stat(field string, x number, zeroIsNone bool) *float64 {
 	switch {
 	case x.Bad || (x.Set && x.Value < 0):
-		n.out.Skip("invalid workout field " + field)
+		n.Out.Skip("invalid workout field " + field)
 		return nil
 	case !x.Set:
 		return nil
 	case zeroIsNone && x.Value == 0:
-		n.out.Skip("no value: workout " + field + " 0")
+		n.Out.Skip("no value: workout " + field + " 0")
 		return nil
 	}
 	v := ingest.Tidy(x.Value)

@@ -83,12 +83,7 @@ const scored = "SCORED"
 // read; single bad records of a page are skipped and counted.
 func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	body = bytes.TrimSpace(body)
-	n := &normalizer{
-		ctx:      ctx,
-		version:  ctx.ReceivedAt.UnixMilli(),
-		ingested: ctx.ReceivedAt.UTC(),
-		samples:  ingest.NewSampleBatches(ctx, provider, ingest.SumSeries),
-	}
+	n := &normalizer{ingest.NewNormalizing(ctx, provider)}
 	keys, ok := ingest.ObjectKeys(body)
 	var err error
 	switch {
@@ -108,19 +103,11 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
-	n.samples.Finish(&n.out)
-	n.out.DedupeByID()
-	return n.out, nil
+	return n.Finish(), nil
 }
 
 // normalizer holds the state of normalising one body.
-type normalizer struct {
-	ctx      ingest.Context
-	version  int64
-	ingested time.Time
-	out      ingest.Records
-	samples  *ingest.SampleBatches
-}
+type normalizer struct{ ingest.Normalizing }
 
 var pageFields = ingest.SetOf("records", "next_token")
 
@@ -129,11 +116,11 @@ func (n *normalizer) page(keys map[string]json.RawMessage) error {
 	if err := json.Unmarshal(keys["records"], &items); err != nil {
 		return fmt.Errorf("cannot decode whoop page: %w", err)
 	}
-	n.out.SkipUnknown("response", keys, pageFields)
+	n.Out.SkipUnknown("response", keys, pageFields)
 	for _, raw := range items {
 		k, ok := ingest.ObjectKeys(raw)
 		if !ok {
-			n.out.Skip("unknown whoop list item")
+			n.Out.Skip("unknown whoop list item")
 			continue
 		}
 		if err := n.document(raw, k, true); err != nil {
@@ -141,7 +128,7 @@ func (n *normalizer) page(keys map[string]json.RawMessage) error {
 			if i := strings.IndexAny(msg, ":\"("); i > 0 {
 				msg = msg[:i]
 			}
-			n.out.Skip(strings.TrimSpace(msg))
+			n.Out.Skip(strings.TrimSpace(msg))
 		}
 	}
 	return nil
@@ -161,7 +148,7 @@ func (n *normalizer) document(raw []byte, keys map[string]json.RawMessage, inLis
 		return n.cycle(raw, keys)
 	}
 	if inList {
-		n.out.Skip("unknown whoop list item")
+		n.Out.Skip("unknown whoop list item")
 		return nil
 	}
 	return fmt.Errorf("cannot normalise whoop body: %w (an object with none of records, type, sport_name, nap, sleep_id and start)", ErrUnknownShape)
@@ -181,7 +168,7 @@ func (n *normalizer) notification(body []byte) error {
 	}
 	kind, event, _ := strings.Cut(strings.ToLower(string(w.Type)), ".")
 	if event != "deleted" {
-		n.out.Skip("webhook " + ingest.Truncate(string(w.Type), 40) + " notification (the document is fetched)")
+		n.Out.Skip("webhook " + ingest.Truncate(string(w.Type), 40) + " notification (the document is fetched)")
 		return nil
 	}
 	id := string(w.ID)
@@ -189,33 +176,33 @@ func (n *normalizer) notification(body []byte) error {
 		return errors.New("cannot normalise whoop delete notification: id is missing")
 	}
 	if _, err := strconv.ParseInt(id, 10, 64); err == nil {
-		n.out.Skip("delete of a v1 integer id (not a record id)")
+		n.Out.Skip("delete of a v1 integer id (not a record id)")
 		return nil
 	}
 	switch kind {
 	case kindWorkout:
-		n.out.Workouts = append(n.out.Workouts, schemas.Workout{
-			ID: n.recordID(kindWorkout, id), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Source: bandSource,
+		n.Out.Workouts = append(n.Out.Workouts, schemas.Workout{
+			ID: n.recordID(kindWorkout, id), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID, Source: bandSource,
 			ProviderRecordID: id, Type: workoutOther, Deleted: true,
-			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+			Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 		})
 	case kindSleep:
-		n.out.Sleep = append(n.out.Sleep, schemas.Sleep{
-			ID: n.recordID(kindSleep, id), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Source: bandSource,
+		n.Out.Sleep = append(n.Out.Sleep, schemas.Sleep{
+			ID: n.recordID(kindSleep, id), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID, Source: bandSource,
 			ProviderRecordID: id, Deleted: true,
-			Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+			Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 		})
-		n.out.DeleteSamplesOf(n.recordID(kindSleep, id), sleepSamples)
+		n.Out.DeleteSamplesOf(n.recordID(kindSleep, id), sleepSamples)
 	case "recovery":
 		n.deletedRecovery(id)
 	default:
-		n.out.Skip("delete of " + ingest.Truncate(kind, 40) + " (no canonical record)")
+		n.Out.Skip("delete of " + ingest.Truncate(kind, 40) + " (no canonical record)")
 	}
 	return nil
 }
 
 func (n *normalizer) recordID(kind, id string) string {
-	return schemas.RecordID(n.ctx.Tenant, n.ctx.UserID, provider, kind, id)
+	return schemas.RecordID(n.Ctx.Tenant, n.Ctx.UserID, provider, kind, id)
 }
 
 // parseTime reads a UTC time; years outside 1970–2199 are refused.
@@ -250,7 +237,7 @@ func parseOffset(s string) (int32, bool) {
 func (n *normalizer) zoneOf(kind, s string) int32 {
 	zone, ok := parseOffset(s)
 	if !ok && s != "" {
-		n.out.Skip("invalid " + kind + " field timezone_offset")
+		n.Out.Skip("invalid " + kind + " field timezone_offset")
 	}
 	return zone
 }
@@ -259,7 +246,7 @@ func (n *normalizer) zoneOf(kind, s string) int32 {
 func (n *normalizer) positive(field string, x ingest.Number) *float64 {
 	switch {
 	case x.Bad || (x.Set && x.Value < 0):
-		n.out.Skip("invalid " + field)
+		n.Out.Skip("invalid " + field)
 		return nil
 	case !x.Set:
 		return nil
@@ -270,5 +257,5 @@ func (n *normalizer) positive(field string, x ingest.Number) *float64 {
 
 // addSample adds one sample; daily marks a whole-day total.
 func (n *normalizer) addSample(src schemas.Source, series string, ts time.Time, v float64, zone int32, daily bool) {
-	n.samples.Add(src, series, ts, ingest.Tidy(v), zone, daily)
+	n.Samples.Add(src, series, ts, ingest.Tidy(v), zone, daily)
 }

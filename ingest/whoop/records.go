@@ -57,17 +57,17 @@ func (n *normalizer) workout(raw []byte, keys map[string]json.RawMessage) error 
 	case string(w.ID) == "":
 		return fmt.Errorf("cannot normalise whoop workout: id is missing")
 	}
-	n.out.SkipUnknown(kindWorkout, keys, workoutFields)
+	n.Out.SkipUnknown(kindWorkout, keys, workoutFields)
 	unified := WorkoutType(string(w.SportName))
 	if unified == workoutOther && string(w.SportName) != "" {
-		n.out.Skip("unknown workout sport " + ingest.Truncate(string(w.SportName), 40))
+		n.Out.Skip("unknown workout sport " + ingest.Truncate(string(w.SportName), 40))
 	}
 	dur := end.Sub(start).Seconds()
 	wo := schemas.Workout{
-		ID: n.recordID(kindWorkout, string(w.ID)), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Source: bandSource,
+		ID: n.recordID(kindWorkout, string(w.ID)), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID, Source: bandSource,
 		ProviderRecordID: string(w.ID), Type: unified, StartTime: start, EndTime: end,
 		ZoneOffset: n.zoneOf(kindWorkout, string(w.TimezoneOffset)), DurationSeconds: dur,
-		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+		Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 	}
 	if strings.EqualFold(string(w.ScoreState), scored) && w.Score != nil {
 		sc := w.Score
@@ -84,7 +84,7 @@ func (n *normalizer) workout(raw []byte, keys map[string]json.RawMessage) error 
 		p := ingest.Tidy(dur / (*wo.DistanceMeters / 1000))
 		wo.AvgPaceSecPerKm = &p
 	}
-	n.out.Workouts = append(n.out.Workouts, wo)
+	n.Out.Workouts = append(n.Out.Workouts, wo)
 	return nil
 }
 
@@ -134,14 +134,14 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 	case string(s.ID) == "":
 		return fmt.Errorf("cannot normalise whoop sleep: id is missing")
 	}
-	n.out.SkipUnknown(kindSleep, keys, sleepFields)
+	n.Out.SkipUnknown(kindSleep, keys, sleepFields)
 	span := end.Sub(start).Seconds()
 	zone := n.zoneOf(kindSleep, string(s.TimezoneOffset))
 	rec := schemas.Sleep{
-		ID: n.recordID(kindSleep, string(s.ID)), Tenant: n.ctx.Tenant, UserID: n.ctx.UserID, Source: bandSource,
+		ID: n.recordID(kindSleep, string(s.ID)), Tenant: n.Ctx.Tenant, UserID: n.Ctx.UserID, Source: bandSource,
 		ProviderRecordID: string(s.ID), StartTime: start, EndTime: end, ZoneOffset: zone,
 		DurationSeconds: span, InBedSeconds: span, IsNap: s.Nap,
-		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+		Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 	}
 	if strings.EqualFold(string(s.ScoreState), scored) && s.Score != nil {
 		if st := s.Score.StageSummary; st != nil {
@@ -172,13 +172,13 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 			v := ingest.Tidy(e.Value)
 			rec.EfficiencyPercent = &v
 		} else if e.Set || e.Bad {
-			n.out.Skip("invalid sleep field score.sleep_efficiency_percentage")
+			n.Out.Skip("invalid sleep field score.sleep_efficiency_percentage")
 		}
 		if p := n.positive("sleep field score.respiratory_rate", s.Score.RespiratoryRate); p != nil && *p > 0 {
 			n.addSample(dailySource, "respiratory_rate", end, *p, zone, false)
 		}
 	}
-	n.out.Sleep = append(n.out.Sleep, rec)
+	n.Out.Sleep = append(n.Out.Sleep, rec)
 	return nil
 }
 
@@ -215,9 +215,9 @@ func (n *normalizer) recovery(raw []byte, keys map[string]json.RawMessage) error
 	if !ok {
 		return fmt.Errorf("cannot normalise whoop recovery: created_at %q is not an ISO-8601 time", ingest.Truncate(string(r.CreatedAt), 40))
 	}
-	n.out.SkipUnknown("recovery", keys, recoveryFields)
+	n.Out.SkipUnknown("recovery", keys, recoveryFields)
 	if !strings.EqualFold(string(r.ScoreState), scored) || r.Score == nil {
-		n.out.Skip("recovery not scored")
+		n.Out.Skip("recovery not scored")
 		return nil
 	}
 	key, qualifier := string(r.SleepID), ""
@@ -243,7 +243,7 @@ func (n *normalizer) recovery(raw []byte, keys map[string]json.RawMessage) error
 	} {
 		switch x := v.x; {
 		case x.Bad || (x.Set && (x.Value <= 0 || x.Value > v.max)):
-			n.out.Skip("invalid recovery field score." + v.field)
+			n.Out.Skip("invalid recovery field score." + v.field)
 		case x.Set:
 			n.addSample(dailySource, v.series, at, x.Value, 0, false)
 		}
@@ -275,9 +275,9 @@ func (n *normalizer) cycle(raw []byte, keys map[string]json.RawMessage) error {
 	if !ok {
 		return fmt.Errorf("cannot normalise whoop cycle: start %q is not an ISO-8601 time", ingest.Truncate(string(c.Start), 40))
 	}
-	n.out.SkipUnknown("cycle", keys, cycleFields)
+	n.Out.SkipUnknown("cycle", keys, cycleFields)
 	if !strings.EqualFold(string(c.ScoreState), scored) || c.Score == nil {
-		n.out.Skip("cycle not scored")
+		n.Out.Skip("cycle not scored")
 		return nil
 	}
 	zone := n.zoneOf("cycle", string(c.TimezoneOffset))

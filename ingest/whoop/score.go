@@ -30,23 +30,23 @@ type component struct {
 func (n *normalizer) summary(doc, category, key string, score ingest.Number, max float64, at time.Time, zone int32, qualifier string, comps []component) {
 	switch {
 	case score.Bad || (score.Set && (score.Value < 0 || score.Value > max)):
-		n.out.Skip("invalid " + doc + " score")
+		n.Out.Skip("invalid " + doc + " score")
 		return
 	case !score.Set:
-		n.out.Skip(doc + " without a score")
+		n.Out.Skip(doc + " without a score")
 		return
 	}
 	if key == "" {
-		n.out.Skip(doc + " without an id")
+		n.Out.Skip(doc + " without an id")
 		return
 	}
 	value := score.Value
 	s := schemas.Summary{
-		ID: schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, category, key), Tenant: n.ctx.Tenant,
-		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: key, Category: category,
+		ID: schemas.SummaryID(n.Ctx.Tenant, n.Ctx.UserID, provider, category, key), Tenant: n.Ctx.Tenant,
+		UserID: n.Ctx.UserID, Source: dailySource, ProviderRecordID: key, Category: category,
 		Date: at.Add(time.Duration(zone) * time.Minute).Format(time.DateOnly), RecordedAt: at, ZoneOffset: zone,
 		Value: &value, Qualifier: qualifier,
-		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+		Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 	}
 	for _, c := range comps {
 		if c.x.Set && !c.x.Bad {
@@ -54,17 +54,17 @@ func (n *normalizer) summary(doc, category, key string, score ingest.Number, max
 			s.Components = append(s.Components, schemas.SummaryComponent{Name: c.name, Value: &v})
 		}
 	}
-	n.out.Summaries = append(n.out.Summaries, s)
+	n.Out.Summaries = append(n.Out.Summaries, s)
 }
 
 // deletedRecovery adds the delete of a recovery's Summary and of the
 // samples the recovery came with; id is the sleep id.
 func (n *normalizer) deletedRecovery(id string) {
-	summaryID := schemas.SummaryID(n.ctx.Tenant, n.ctx.UserID, provider, schemas.SummaryRecovery, id)
-	n.out.Summaries = append(n.out.Summaries, schemas.Summary{
-		ID: summaryID, Tenant: n.ctx.Tenant,
-		UserID: n.ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: schemas.SummaryRecovery, Deleted: true,
-		Version: n.version, RawEventID: n.ctx.RawEventID, IngestedAt: n.ingested,
+	summaryID := schemas.SummaryID(n.Ctx.Tenant, n.Ctx.UserID, provider, schemas.SummaryRecovery, id)
+	n.Out.Summaries = append(n.Out.Summaries, schemas.Summary{
+		ID: summaryID, Tenant: n.Ctx.Tenant,
+		UserID: n.Ctx.UserID, Source: dailySource, ProviderRecordID: id, Category: schemas.SummaryRecovery, Deleted: true,
+		Version: n.Version, RawEventID: n.Ctx.RawEventID, IngestedAt: n.Ingested,
 	})
-	n.out.DeleteSamplesOf(summaryID, recoverySamples)
+	n.Out.DeleteSamplesOf(summaryID, recoverySamples)
 }
