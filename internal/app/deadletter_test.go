@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/wearstream/wearstream/internal/app"
 	"github.com/wearstream/wearstream/internal/testenv"
-	"github.com/wearstream/wearstream/schemas"
 )
 
 // setMaxMessageBytes sets the dead-letter topic's max.message.bytes.
@@ -25,40 +23,6 @@ func setMaxMessageBytes(t *testing.T, env *app.Env, limit string) {
 	if err != nil {
 		t.Fatalf("AlterTopicConfigs: %v", err)
 	}
-}
-
-// deadLetters reads the dead-letter topic to its end.
-func deadLetters(t *testing.T, env *app.Env) []schemas.DeadLetter {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ends, err := kadm.NewClient(env.Producer).ListEndOffsets(ctx, env.Topics.DLQ())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want int64
-	ends.Each(func(o kadm.ListedOffset) { want += o.Offset })
-	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(env.Topics.DLQ()),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var out []schemas.DeadLetter
-	for int64(len(out)) < want {
-		fetches := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("read %d of %d dead letters", len(out), want)
-		}
-		fetches.EachRecord(func(r *kgo.Record) {
-			var dl schemas.DeadLetter
-			if err := env.Serde.Decode(r.Value, &dl); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, dl)
-		})
-	}
-	return out
 }
 
 // incompressible returns n random bytes, so that compression cannot bring a
@@ -73,7 +37,8 @@ func incompressible(n int) []byte {
 // original value, naming where the value stays; one refused even so is an
 // error carrying Kafka's reason, never a silent success.
 func TestDeadLetterTooLargeForTheTopic(t *testing.T) {
-	env := testenv.Start(t, nil).Env
+	st := testenv.Start(t, nil)
+	env := st.Env
 	ctx := context.Background()
 	rec := &kgo.Record{Topic: env.Topics.Samples(), Partition: 2, Offset: 41, Key: []byte("user-1"), Value: incompressible(8 << 10)}
 
@@ -81,7 +46,7 @@ func TestDeadLetterTooLargeForTheTopic(t *testing.T) {
 	if err := env.DeadLetter(ctx, rec, "sink", errors.New("cannot decode: bad magic")); err != nil {
 		t.Fatalf("DeadLetter: %v", err)
 	}
-	got := deadLetters(t, env)
+	got := st.DeadLetters(t)
 	if len(got) != 1 {
 		t.Fatalf("dead letters = %d, want 1", len(got))
 	}
@@ -100,7 +65,7 @@ func TestDeadLetterTooLargeForTheTopic(t *testing.T) {
 	if !errors.Is(err, kerr.MessageTooLarge) {
 		t.Fatalf("DeadLetter to a topic refusing even the value-less letter = %v, want MESSAGE_TOO_LARGE", err)
 	}
-	if n := len(deadLetters(t, env)); n != 1 {
+	if n := len(st.DeadLetters(t)); n != 1 {
 		t.Fatalf("dead letters = %d after a refusal, want still 1", n)
 	}
 }
