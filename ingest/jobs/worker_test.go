@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/oauth2"
 
 	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/internal/testenv"
@@ -15,11 +17,27 @@ import (
 )
 
 // testProvider is a provider that exists only in these tests, so that jobs
-// naming it pass the registry lookup.
-const testProvider = "jobstest"
+// naming it pass the registry lookup; pollProvider is one that is polled
+// in one step, fetching pollBody.
+const (
+	testProvider = "jobstest"
+	pollProvider = "jobspoll"
+	pollBody     = `{"sleep":[]}`
+)
 
 func init() {
 	ingest.Register(ingest.Provider{Name: testProvider, DisplayName: "Jobs test"})
+	ingest.Register(ingest.Provider{
+		Name: pollProvider, DisplayName: "Jobs poll test",
+		Capabilities: ingest.Capabilities{RestPull: true},
+		OAuth:        &ingest.OAuth{Env: "JOBSPOLL"},
+		Plan: func(kind string, start, end time.Time) []ingest.Task {
+			return []ingest.Task{{Kind: kind, DataType: "sleep", Start: start, End: end}}
+		},
+		Fetch: func(context.Context, *ingest.Session, ingest.Task) ([]ingest.Fetched, error) {
+			return []ingest.Fetched{{Body: []byte(pollBody)}}, nil
+		},
+	})
 }
 
 // startWorker runs a worker on st until the test ends.
@@ -155,4 +173,74 @@ func TestWorkerRetriesAFailingJob(t *testing.T) {
 	if c, _ := env.Tables.Connections.Get(key); strings.Join(c.Scopes, ",") != "sleep,workouts" {
 		t.Fatalf("scopes = %v after a job that failed", c.Scopes)
 	}
+}
+
+// A poll step whose fetched body Kafka refuses does not move the cursor: the
+// job is dead-lettered with Kafka's reason after its last run and its run is
+// recorded as failed. Once Kafka takes raw events again, the next poll
+// produces the body, and only then the cursor moves to the poll's end.
+func TestPollCursorMovesOnlyOverAcknowledgedData(t *testing.T) {
+	st := testenv.Start(t, nil)
+	env := st.Env
+	ctx := context.Background()
+	key := schemas.ConnectionKey("acme", "user-1", pollProvider)
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := schemas.Connection{
+		ID: "conn-poll", Tenant: "acme", UserID: "user-1", Provider: pollProvider, Status: schemas.ConnectionActive,
+		Scopes: []string{}, CreatedAt: created, UpdatedAt: created, LastSyncedAt: created,
+	}
+	SealToken(env, &c, &oauth2.Token{AccessToken: "token"})
+	if err := env.Tables.Connections.Put(ctx, key, c); err != nil {
+		t.Fatal(err)
+	}
+	poll := func(runID string, end time.Time) *kgo.Record {
+		return produceJob(t, st, "user-1", encodeJob(t, st, schemas.IngestJob{
+			ID: runID, Tenant: "acme", UserID: "user-1", Provider: pollProvider, Kind: ingest.TaskPoll,
+			RunID: runID, WindowStart: created, WindowEnd: end,
+		}))
+	}
+	run := func(id string) schemas.SyncRun {
+		r, _ := env.Tables.SyncRuns.Get(id)
+		return r
+	}
+
+	refusal := st.RefuseProduce(t, env.Topics.Raw(pollProvider), kerr.PolicyViolation, 0)
+	firstEnd := created.Add(time.Hour)
+	job := poll("run_refused", firstEnd)
+	startWorker(t, st)
+	testenv.WaitFor(t, "the refused poll committed", func() bool {
+		return st.Committed(t, Group, env.Topics.IngestJobs(), job.Partition) == job.Offset+1
+	})
+	refusal.Lift()
+	if r := run("run_refused"); r.Status != runFailed || !strings.Contains(r.Error, kerr.PolicyViolation.Message) {
+		t.Fatalf("refused run = %s (%q), want failed with Kafka's reason", r.Status, r.Error)
+	}
+	if got, _ := env.Tables.Connections.Get(key); !got.LastSyncedAt.Equal(created) {
+		t.Fatalf("cursor moved to %s over data Kafka refused", got.LastSyncedAt)
+	}
+	if dls := st.DeadLetters(t); len(dls) != 1 || dls[0].Offset != job.Offset || !strings.Contains(dls[0].Error, kerr.PolicyViolation.Message) {
+		t.Fatalf("dead letters = %+v, want the refused poll job", dls)
+	}
+
+	secondEnd := created.Add(2 * time.Hour)
+	poll("run_ok", secondEnd)
+	testenv.WaitFor(t, "the poll to complete", func() bool { return run("run_ok").Status == runSuccess })
+	if got, _ := env.Tables.Connections.Get(key); !got.LastSyncedAt.Equal(secondEnd) {
+		t.Fatalf("cursor = %s after a completed poll, want %s", got.LastSyncedAt, secondEnd)
+	}
+	if n := rawEvents(t, st, pollProvider); n != 1 {
+		t.Fatalf("raw events = %d, want the one body of the completed poll", n)
+	}
+}
+
+// rawEvents counts the records in provider's raw topic.
+func rawEvents(t *testing.T, st *testenv.Stack, provider string) int64 {
+	t.Helper()
+	ends, err := kadm.NewClient(st.Env.Producer).ListEndOffsets(context.Background(), st.Env.Topics.Raw(provider))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	return n
 }
