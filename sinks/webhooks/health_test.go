@@ -1,0 +1,107 @@
+package webhooks
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/internal/testenv"
+	"github.com/wearstream/wearstream/schemas"
+)
+
+// superviseDeliverer runs deliverers built from cfg one after another, as a
+// process supervisor restarts a stopped one, until the test ends: a
+// deliverer stops when Kafka refuses an attempt's outcome.
+func (b *bench) superviseDeliverer(cfg DelivererConfig) {
+	b.t.Helper()
+	env := b.st.Env
+	cfg.Brokers, cfg.Topics, cfg.Serde = env.Brokers, env.Topics, env.Serde
+	cfg.Endpoints, cfg.Health, cfg.Box, cfg.Producer = env.Tables.Endpoints, env.Tables.EndpointHealth, env.Box, env.Producer
+	cfg.Logger, cfg.Sender = env.Logger, &Sender{Client: NewClient(true, 20*time.Second)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			d, err := NewDeliverer(cfg)
+			if err != nil {
+				b.t.Errorf("NewDeliverer: %v", err)
+				return
+			}
+			if err := d.Run(ctx); err != nil {
+				b.t.Logf("deliverer stopped, restarting: %v", err)
+			}
+		}
+	}()
+	b.t.Cleanup(func() { cancel(); <-done })
+}
+
+// disabledEvents counts the endpoint.disabled events of endpoint id in the
+// lifecycle topic.
+func (b *bench) disabledEvents(id string) int {
+	b.t.Helper()
+	env := b.st.Env
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.Brokers...), kgo.ConsumeTopics(env.Topics.Lifecycle()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer cl.Close()
+	n := 0
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fetches := cl.PollFetches(ctx)
+		cancel()
+		if fetches.NumRecords() == 0 {
+			return n
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			var ev schemas.Lifecycle
+			if err := env.Serde.Decode(r.Value, &ev); err == nil && ev.Type == EventEndpointDisabled && ev.EndpointID == id {
+				n++
+			}
+		})
+	}
+}
+
+// An endpoint is never disabled without its endpoint.disabled event: while
+// Kafka refuses the event, the endpoint stays enabled (and keeps being
+// tried); once Kafka takes it, the endpoint is disabled and the event is in
+// the lifecycle topic.
+func TestEndpointIsDisabledOnlyWithItsEvent(t *testing.T) {
+	b := newBench(t)
+	h := newHook(t, func(int, *http.Request) int { return http.StatusBadGateway })
+	ep, _ := b.endpoint("acme", h.srv.URL)
+	var skew atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	schedule := make([]time.Duration, 50)
+	for i := range schedule {
+		schedule[i] = 100 * time.Millisecond
+	}
+	b.superviseDeliverer(DelivererConfig{Schedule: schedule, Now: now, Rand: func() float64 { return 0.5 }})
+	tables := b.st.Env.Tables
+
+	b.workout("acme", "w-1")
+	testenv.WaitFor(t, "the failure streak", func() bool {
+		hl, ok := tables.EndpointHealth.Get(ep.ID)
+		return ok && !hl.FailingSince.IsZero()
+	})
+	refusal := b.st.RefuseProduce(t, b.st.Env.Topics.Lifecycle(), kerr.PolicyViolation, 0)
+	skew.Store(int64(DefaultDisableAfter + time.Hour)) // five days later, still failing
+	disabled := func() bool { e, _ := tables.Endpoints.Get(ep.ID); return e.Disabled }
+	testenv.WaitFor(t, "a refused event twice or a disabled endpoint", func() bool { return refusal.Count() >= 2 || disabled() })
+	if disabled() {
+		t.Fatal("endpoint disabled while Kafka refused its endpoint.disabled event")
+	}
+
+	refusal.Lift()
+	testenv.WaitFor(t, "the endpoint disabled", disabled)
+	if n := b.disabledEvents(ep.ID); n == 0 {
+		t.Fatal("endpoint disabled with no endpoint.disabled event in the lifecycle topic")
+	}
+}
