@@ -105,3 +105,54 @@ func TestEndpointIsDisabledOnlyWithItsEvent(t *testing.T) {
 		t.Fatal("endpoint disabled with no endpoint.disabled event in the lifecycle topic")
 	}
 }
+
+// A failed attempt's source record is committed only once its retry is in
+// Kafka: while the retry tier refuses the retry, the canonical record stays
+// uncommitted (the deliverer stops and, restarted, tries it again); once the
+// tier takes it, the retry is delivered and the record committed.
+func TestRetryIsInKafkaBeforeItsSourceIsCommitted(t *testing.T) {
+	b := newBench(t)
+	var failing atomic.Bool
+	failing.Store(true)
+	h := newHook(t, func(int, *http.Request) int {
+		if failing.Load() {
+			return http.StatusBadGateway
+		}
+		return http.StatusOK
+	})
+	b.endpoint("acme", h.srv.URL)
+	env := b.st.Env
+	wait := 100 * time.Millisecond
+	refusal := b.st.RefuseProduce(t, env.Topics.DeliveryRetry(TierFor(wait)), kerr.PolicyViolation, 0)
+	b.superviseDeliverer(DelivererConfig{Schedule: []time.Duration{wait}, Rand: func() float64 { return 0.5 }})
+
+	w := testWorkout()
+	w.Tenant, w.UserID = "acme", schemas.NameID("acme", "user")
+	w.ID = schemas.RecordID("acme", w.UserID, "garmin", "workout", "w-retry")
+	value, err := env.Serde.Encode(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &kgo.Record{Topic: env.Topics.Workouts(), Key: []byte(w.UserID), Value: value}
+	if err := env.Producer.ProduceSync(context.Background(), src).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	committed := func() int64 { return b.st.Committed(t, Group, src.Topic, src.Partition) }
+	testenv.WaitFor(t, "a refused retry twice or a commit", func() bool { return refusal.Count() >= 2 || committed() > src.Offset })
+	if at := committed(); at > src.Offset {
+		t.Fatalf("source committed to %d past %d while its retry was refused", at, src.Offset)
+	}
+
+	refusal.Lift()
+	failing.Store(false)
+	id := WorkoutMessages(w)[0].ID
+	testenv.WaitFor(t, "the retried delivery", func() bool {
+		for _, d := range h.deliveries() {
+			if d.id == id && d.status == http.StatusOK {
+				return true
+			}
+		}
+		return false
+	})
+	testenv.WaitFor(t, "the source committed", func() bool { return committed() == src.Offset+1 })
+}
