@@ -97,6 +97,8 @@ func process(ctx context.Context, env *app.Env) error {
 		Serde:          env.Serde,
 		Logger:         env.Logger.With("component", "process"),
 		MaxRecordBytes: int32(env.Config.MaxBodyBytes + 1<<20),
+		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
+		InstanceID:     env.Config.InstanceID,
 	})
 	if err != nil {
 		return err
