@@ -156,3 +156,27 @@ func TestRetryIsInKafkaBeforeItsSourceIsCommitted(t *testing.T) {
 	})
 	testenv.WaitFor(t, "the source committed", func() bool { return committed() == src.Offset+1 })
 }
+
+// A retry record the consumer cannot read is a dead letter, not a skipped
+// record: its offset is committed once the dead letter is in Kafka.
+func TestUnreadableRetryIsDeadLettered(t *testing.T) {
+	b := newBench(t)
+	env := b.st.Env
+	refusal := b.st.RefuseProduce(t, env.Topics.DLQ(), kerr.PolicyViolation, 0)
+	b.superviseDeliverer(DelivererConfig{})
+	bad := &kgo.Record{Topic: env.Topics.DeliveryRetry(TierFor(0)), Key: []byte("ep_x"), Value: []byte("not an attempt")}
+	if err := env.Producer.ProduceSync(context.Background(), bad).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	committed := func() int64 { return b.st.Committed(t, Group+"-retry", bad.Topic, bad.Partition) }
+	testenv.WaitFor(t, "a refused dead letter twice or a commit", func() bool { return refusal.Count() >= 2 || committed() > bad.Offset })
+	if at := committed(); at > bad.Offset {
+		t.Fatalf("retry tier committed to %d past %d while its dead letter was refused", at, bad.Offset)
+	}
+	refusal.Lift()
+	testenv.WaitFor(t, "the retry tier committed", func() bool { return committed() == bad.Offset+1 })
+	dls := b.st.DeadLetters(t)
+	if len(dls) != 1 || dls[0].Stage != Stage || dls[0].Topic != bad.Topic || dls[0].Offset != bad.Offset || string(dls[0].Value) != "not an attempt" {
+		t.Fatalf("dead letters = %+v, want the unreadable retry record", dls)
+	}
+}
