@@ -99,6 +99,7 @@ func process(ctx context.Context, env *app.Env) error {
 		MaxRecordBytes: int32(env.Config.MaxBodyBytes + 1<<20),
 		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
 		InstanceID:     env.Config.InstanceID,
+		Compression:    env.Config.KafkaCompression,
 	})
 	if err != nil {
 		return err
