@@ -71,7 +71,7 @@ func localSample(s string, v float64) schemas.Sample {
 func sampleRows(tenant, userID, seriesType, source string, samples ...schemas.Sample) schemas.SampleBatch {
 	st, _ := schemas.LookupSeriesType(seriesType)
 	return schemas.SampleBatch{ID: schemas.NameID(userID, seriesType, source), Tenant: tenant, UserID: userID,
-		Source: schemas.Source{Provider: strings.Split(source, ":")[0], ID: source, Name: "Connect", Device: "Forerunner 965", DeviceType: "watch"},
+		Source:     schemas.Source{Provider: strings.Split(source, ":")[0], ID: source, Name: "Connect", Device: "Forerunner 965", DeviceType: "watch"},
 		SeriesType: seriesType, Unit: st.Unit, Version: 1, RawEventID: "raw-1", IngestedAt: time.Now().UTC(), Samples: samples}
 }
 
@@ -212,7 +212,7 @@ func TestEventRoutes(t *testing.T) {
 		StartTime: start.Time.Add(2 * time.Hour), EndTime: start.Time.Add(10 * time.Hour), ZoneOffset: -300, DurationSeconds: 8 * 3600,
 		SleepDurationSeconds: 7 * 3600, InBedSeconds: 8 * 3600, Stages: &schemas.SleepStages{DeepMinutes: 90, RemMinutes: 100, LightMinutes: 230, AwakeMinutes: 60},
 		Intervals: []schemas.SleepInterval{{Stage: "deep", Start: start.Time.Add(2 * time.Hour), End: start.Time.Add(3 * time.Hour)}},
-		Version: 1, RawEventID: "raw-1", IngestedAt: time.Now().UTC()}
+		Version:   1, RawEventID: "raw-1", IngestedAt: time.Now().UTC()}
 	h.write(chsink.Rows{Workouts: []schemas.Workout{ride, run}, Sleep: []schemas.Sleep{night}})
 
 	path := "/api/v1/users/" + jane + "/events/"
