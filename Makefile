@@ -9,7 +9,7 @@ PKGS      := ./...
 # Packages whose code runs goroutines get the race detector.
 RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
 
-.PHONY: dev test deps clickhouse build vet bench fuzz clean
+.PHONY: dev test deps clickhouse promtool build vet bench fuzz clean
 
 dev: deps build
 	./$(BIN) dev
@@ -26,8 +26,17 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-deps: clickhouse
+deps: clickhouse promtool
 	$(GO) mod download
+
+# promtool (Debian's prometheus package) checks the metrics exposition and the alert rules
+# rules and the exposition format in the tests.
+promtool:
+	@if ! command -v promtool >/dev/null; then \
+	  echo "installing promtool (prometheus) with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
 
 # ClickHouse 18.16 is the only server Debian ships; production runs current
 # ClickHouse. Install it when missing (needs root or sudo).

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/metrics"
 	"github.com/wearstream/wearstream/internal/reads"
 	"github.com/wearstream/wearstream/internal/tokens"
 	"github.com/wearstream/wearstream/sinks/webhooks"
@@ -39,6 +40,8 @@ type Gateway struct {
 	clickhouse driver.Conn
 	// reads answers the read API (timeseries, events) from clickhouse.
 	reads *reads.Reader
+	// metrics is served at GET /metrics (WithMetrics).
+	metrics *metrics.Registry
 	// produceTimeout bounds how long a request waits for Kafka before it
 	// is answered 503; the client then retries, and nothing was accepted.
 	produceTimeout time.Duration
@@ -92,7 +95,8 @@ func New(env *app.Env, opts ...Option) *Gateway {
 
 func (g *Gateway) routes() {
 	f := g.fiber
-	f.Use(g.limitBody)
+	f.Use(observe, g.limitBody)
+	g.metricsRoutes()
 	f.Get("/healthz", g.healthz)
 	f.Get("/readyz", g.readyz)
 
@@ -154,6 +158,9 @@ func (g *Gateway) App() *fiber.App { return g.fiber }
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- g.fiber.Listener(ln) }()
+	if g.metrics != nil {
+		go g.watchReadiness(ctx, 15*time.Second)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)

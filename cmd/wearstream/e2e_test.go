@@ -28,7 +28,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/internal/chserver"
 	"github.com/wearstream/wearstream/internal/testenv"
 	"github.com/wearstream/wearstream/sinks/webhooks"
@@ -111,7 +110,7 @@ func TestEndToEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{
 		func(ctx context.Context) error {
-			return gateway.New(env, gateway.WithChecks(clickHouseCheck(conn)), gateway.WithClickHouse(conn)).Serve(ctx, ln)
+			return serveGateway(ctx, env, ln, conn, clickHouseCheck(conn))
 		},
 		func(ctx context.Context) error { return process(ctx, env) },
 		func(ctx context.Context) error { return sink(ctx, env, conn) },

@@ -21,7 +21,6 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/ingest/jobs"
 	"github.com/wearstream/wearstream/ingest/providertest"
 	"github.com/wearstream/wearstream/internal/chserver"
@@ -110,7 +109,7 @@ func startProviderStack(t *testing.T, opts ...stackOption) *providerStack {
 	}
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{
-		func(ctx context.Context) error { return gateway.New(env, gateway.WithClickHouse(conn)).Serve(ctx, ln) },
+		func(ctx context.Context) error { return serveGateway(ctx, env, ln, conn) },
 		func(ctx context.Context) error { return process(ctx, env) },
 		func(ctx context.Context) error { return sink(ctx, env, conn) },
 		func(ctx context.Context) error { return deliver(ctx, env) },

@@ -94,25 +94,34 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 		}
 	}
 	now := time.Now().UTC()
-	if err := w.writeSamples(ctx, rows.Samples, now); err != nil {
-		return err
+	samples, deletions, laps := 0, 0, 0
+	for i := range rows.Samples {
+		samples += len(rows.Samples[i].Samples)
+		if rows.Samples[i].Deletion != nil {
+			deletions++
+		}
 	}
-	if err := w.writeWorkouts(ctx, rows.Workouts, now); err != nil {
-		return err
+	for i := range rows.Workouts {
+		laps += len(rows.Workouts[i].Laps)
 	}
-	if err := w.writeLaps(ctx, rows.Workouts, now); err != nil {
-		return err
+	for _, step := range []struct {
+		table string
+		n     int
+		write func() error
+	}{
+		{"samples", samples, func() error { return w.writeSamples(ctx, rows.Samples, now) }},
+		{"workouts", len(rows.Workouts), func() error { return w.writeWorkouts(ctx, rows.Workouts, now) }},
+		{"workout_laps", laps, func() error { return w.writeLaps(ctx, rows.Workouts, now) }},
+		{"sleep", len(rows.Sleep), func() error { return w.writeSleep(ctx, rows.Sleep, now) }},
+		{"summaries", len(rows.Summaries), func() error { return w.writeSummaries(ctx, rows.Summaries, now) }},
+		{"samples_deletions", deletions, func() error { return w.deleteSamples(ctx, rows.Samples, now) }},
+		{"deliveries", len(rows.Attempts), func() error { return w.writeAttempts(ctx, rows.Attempts) }},
+	} {
+		if err := timed(step.table, step.n, step.write); err != nil {
+			return err
+		}
 	}
-	if err := w.writeSleep(ctx, rows.Sleep, now); err != nil {
-		return err
-	}
-	if err := w.writeSummaries(ctx, rows.Summaries, now); err != nil {
-		return err
-	}
-	if err := w.deleteSamples(ctx, rows.Samples, now); err != nil {
-		return err
-	}
-	return w.writeAttempts(ctx, rows.Attempts)
+	return nil
 }
 
 // sampleDeletion tombstones, in one INSERT ... SELECT, the samples a
