@@ -9,7 +9,7 @@ PKGS      := ./...
 # Packages whose code runs goroutines get the race detector.
 RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
 
-.PHONY: dev test deps clickhouse build vet bench fuzz clean
+.PHONY: dev test deps clickhouse node build vet bench fuzz clean
 
 dev: deps build
 	./$(BIN) dev
@@ -26,7 +26,7 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-deps: clickhouse
+deps: clickhouse node
 	$(GO) mod download
 
 # ClickHouse 18.16 is the only server Debian ships; production runs current
@@ -36,6 +36,15 @@ clickhouse:
 	  echo "installing clickhouse-server with apt"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; \
+	fi
+
+# The Kafka consumer example in Node (schemas/examples/nodeconsumer) is run by
+# the tests; install node and npm when missing (needs root or sudo).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing nodejs and npm with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
 # Go micro-benchmarks, then the end-to-end benchmark on a fresh dev stack
