@@ -9,7 +9,7 @@ PKGS      := ./...
 # Packages whose code runs goroutines get the race detector.
 RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
 
-.PHONY: dev test deps clickhouse promtool build vet bench fuzz clean
+.PHONY: dev test deps clickhouse promtool node build vet bench fuzz clean
 
 dev: deps build
 	./$(BIN) dev
@@ -26,11 +26,11 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-deps: clickhouse promtool
+deps: clickhouse promtool node
 	$(GO) mod download
 
-# promtool (Debian's prometheus package) checks the metrics exposition and the alert rules
-# rules and the exposition format in the tests.
+# promtool (Debian's prometheus package) checks the metrics exposition and
+# the alert rules in the tests.
 promtool:
 	@if ! command -v promtool >/dev/null; then \
 	  echo "installing promtool (prometheus) with apt"; \
@@ -45,6 +45,15 @@ clickhouse:
 	  echo "installing clickhouse-server with apt"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; \
+	fi
+
+# The Kafka consumer example in Node (schemas/examples/nodeconsumer) is run by
+# the tests; install node and npm when missing (needs root or sudo).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing nodejs and npm with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
 # Go micro-benchmarks, then the end-to-end benchmark on a fresh dev stack
