@@ -41,6 +41,8 @@ type Session struct {
 	StartErr string `json:"start_error"`
 	// Results has one entry per statement, in order.
 	Results []Result `json:"results"`
+	// Stderr is what the engine wrote to standard error (why a start failed).
+	Stderr string `json:"-"`
 }
 
 // Run runs statements in order on a fresh chdb session. args are extra engine
@@ -82,6 +84,7 @@ func Run(tb testing.TB, args []string, statements ...string) Session {
 	if err := json.Unmarshal(out, &s); err != nil {
 		tb.Fatalf("cannot read chdb output: %v\n%s\n%s", err, out, stderr.String())
 	}
+	s.Stderr = stderr.String()
 	if s.StartErr == "" && len(s.Results) != len(statements) {
 		tb.Fatalf("chdb returned %d results for %d statements", len(s.Results), len(statements))
 	}
@@ -94,7 +97,7 @@ func MustRun(tb testing.TB, args []string, statements ...string) Session {
 	tb.Helper()
 	s := Run(tb, args, statements...)
 	if s.StartErr != "" {
-		tb.Fatalf("chdb %s did not start: %s", s.Version, s.StartErr)
+		tb.Fatalf("chdb did not start: %s\n%s", s.StartErr, s.Stderr)
 	}
 	for i, r := range s.Results {
 		if r.Err != "" {
