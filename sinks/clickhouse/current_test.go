@@ -131,7 +131,7 @@ func TestWriterOnCurrentClickHouse(t *testing.T) {
 	}
 	script := srv.ReplayOnCurrent(t, db, schema, before)
 	var replayed []string
-	for _, q := range script {
+	for _, q := range script[2+len(schema):] { // after the database, USE and the schema
 		switch {
 		case strings.HasPrefix(q, "INSERT INTO samples (") && strings.Contains(q, "FROM samples FINAL"):
 			replayed = append(replayed, "sample deletion")
