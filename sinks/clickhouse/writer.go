@@ -47,7 +47,8 @@ func (r Rows) Len() int {
 // Writer inserts canonical records into the samples, workouts, sleep and
 // summaries tables of its connection's database.
 type Writer struct {
-	conn driver.Conn
+	conn   driver.Conn
+	server serverSettings
 }
 
 // NewWriter returns a Writer on conn.
@@ -92,6 +93,10 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 		if err := checkAttempt(&rows.Attempts[i]); err != nil {
 			return err
 		}
+	}
+	ctx, err := w.insertContext(ctx, nil)
+	if err != nil {
+		return err
 	}
 	now := time.Now().UTC()
 	samples, deletions, laps := 0, 0, 0
@@ -146,7 +151,10 @@ WHERE tenant_id = ? AND user_id = toUUID(?) AND series_type = ? AND provider = ?
 // WHERE filters on deleted and version, so those conditions are never moved
 // into PREWHERE.
 func (w *Writer) deleteSamples(ctx context.Context, batches []schemas.SampleBatch, now time.Time) error {
-	ctx = ch.Context(ctx, ch.WithSettings(ch.Settings{"optimize_move_to_prewhere": 0}))
+	ctx, err := w.insertContext(ctx, ch.Settings{"optimize_move_to_prewhere": 0})
+	if err != nil {
+		return err
+	}
 	for i := range batches {
 		b := &batches[i]
 		d := b.Deletion
