@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,30 +14,17 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/wearstream/wearstream/ingest/fit"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/processors"
 )
-
-// fitCorpus reads a test file that the FIT decoder's module ships.
-func fitCorpus(t *testing.T, name string) []byte {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/muktihari/fit").Output()
-	if err != nil {
-		t.Skipf("cannot locate the FIT module: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestImportFIT(t *testing.T) {
 	h := start(t, nil)
 	key := h.tenantKey("acme")
 	id := h.createUser(key, `{}`)
 	path := "/api/v1/users/" + id + "/import/fit"
-	one := fitCorpus(t, "from_official_sdk/Activity.fit")
-	two := fitCorpus(t, "from_official_sdk/activity_multisport.fit")
+	one := ingesttest.FITCorpus(t, "from_official_sdk/Activity.fit")
+	two := ingesttest.FITCorpus(t, "from_official_sdk/activity_multisport.fit")
 
 	body, ct := fitForm(map[string][]byte{"a.fit": one}, map[string][]byte{"b.fit": two})
 	r := h.do("POST", path, map[string]string{"X-API-Key": key, "Content-Type": ct}, body)
@@ -153,8 +137,8 @@ func TestImportFITNamesWhatWasLost(t *testing.T) {
 	h := start(t, nil)
 	key := h.tenantKey("acme")
 	id := h.createUser(key, `{}`)
-	small := fitCorpus(t, "from_official_sdk/HrmPluginTestActivity.fit")
-	big := fitCorpus(t, "big_activity.fit")
+	small := ingesttest.FITCorpus(t, "from_official_sdk/HrmPluginTestActivity.fit")
+	big := ingesttest.FITCorpus(t, "big_activity.fit")
 	h.limitTopic(h.stack.Env.Topics.Raw(fit.Provider), 200_000)
 
 	body, ct := fitForm(map[string][]byte{"small.fit": small}, map[string][]byte{"big.fit": big}, map[string][]byte{"never.fit": small})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/ingest/applexml"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/internal/secrets"
 	"github.com/wearstream/wearstream/internal/state"
 	"github.com/wearstream/wearstream/internal/testenv"
@@ -182,9 +183,9 @@ func TestImportFITCommand(t *testing.T) {
 		}
 		return path
 	}
-	activity := fitCorpus(t, "from_official_sdk/Activity.fit")
+	activity := ingesttest.FITCorpus(t, "from_official_sdk/Activity.fit")
 	a := write("a.fit", activity)
-	b := write("b.fit", fitCorpus(t, "from_official_sdk/activity_multisport.fit"))
+	b := write("b.fit", ingesttest.FITCorpus(t, "from_official_sdk/activity_multisport.fit"))
 	bad := write("bad.fit", []byte("not a FIT file"))
 
 	var out bytes.Buffer

@@ -13,32 +13,15 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/wearstream/wearstream/ingest/fit"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/processors"
 	"github.com/wearstream/wearstream/schemas"
 )
-
-// fitCorpus reads a test file that the FIT decoder's module ships.
-func fitCorpus(t *testing.T, name string) []byte {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/muktihari/fit").Output()
-	if err != nil {
-		t.Skipf("cannot locate the FIT module: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // seriesCounts is the number of distinct samples per series type of what
 // the normaliser yields for raw: a sample is identified by (source, series
@@ -106,7 +89,7 @@ func (s *providerStack) waitForSamples(user string, want map[string]uint64) {
 func TestBigFITImportEndToEnd(t *testing.T) {
 	s := startProviderStack(t)
 	user := s.user("rider@example.com")
-	file := fitCorpus(t, "big_activity.fit")
+	file := ingesttest.FITCorpus(t, "big_activity.fit")
 	want := seriesCounts(t, schemas.RawEvent{
 		ID: "expected", Tenant: defaultTenant, UserID: user, Provider: fit.Provider,
 		Kind: string(schemas.KindImport), ContentType: fit.ContentType, ReceivedAt: time.Now(), Body: file,
