@@ -152,7 +152,7 @@ func (g *Gateway) importAppleXML(c *fiber.Ctx) error {
 	}
 	msg := fmt.Sprintf("imported %d records and %d workouts in %d chunks", stats.Records, stats.Workouts, stats.Chunks)
 	if err := run.finish(stats.Items(), body.n, msg, nil); err != nil {
-		return err
+		return unrecordedEnd(fmt.Sprintf("all %d items were stored", stats.Items()))
 	}
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{
 		"status":          "accepted",
@@ -180,6 +180,12 @@ func importError(err error, acct importAccount) *Error {
 		return badRequest("invalid_export", "file: "+err.Error())
 	}
 	return badRequest("invalid_export", fmt.Sprintf("file: %v; %s", err, acct.stored()))
+}
+
+// unrecordedEnd is the answer to an import whose data is stored but whose
+// run could not be recorded as ended.
+func unrecordedEnd(stored string) *Error {
+	return unavailable(stored + ", but the end of the import could not be recorded; retry later (importing the same file again does not duplicate data)")
 }
 
 // countingBody is the request body as a stream: it counts bytes, stops at

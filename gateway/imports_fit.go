@@ -130,7 +130,7 @@ func (g *Gateway) importFIT(c *fiber.Ctx) error {
 	}
 	msg := fmt.Sprintf("imported %d FIT files: %d workouts, %d laps, %d records, %d samples", len(files), total.workouts, total.laps, total.records, total.samples)
 	if err := run.finish(int64(len(files)), body.n, msg, nil); err != nil {
-		return err
+		return unrecordedEnd(fmt.Sprintf("all %d files were stored", len(files)))
 	}
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{
 		"status":          "accepted",
