@@ -170,3 +170,34 @@ func TestOAuthCallbackFailsWhenTheBackfillIsNotQueued(t *testing.T) {
 		t.Fatalf("callback: %d to %s", res.StatusCode, loc)
 	}
 }
+
+// A provider webhook whose data or jobs Kafka refuses is answered 503 with
+// Retry-After, so that the provider sends it again.
+func TestProviderWebhookAnswers503WhenKafkaRefuses(t *testing.T) {
+	garmin := providertest.Garmin(t)
+	h := startWithProviders(t, garmin)
+	key := h.tenantKey("acme")
+	user := h.createUser(key, `{}`)
+	h.connect(key, "garmin", user, garmin)
+	h.runDone(key, user, "backfill", 1)
+	env := h.stack.Env
+	headers := map[string]string{"garmin-client-id": garmin.ClientID}
+
+	// Pushed data goes to the raw topic.
+	raw := env.Topics.Raw("garmin")
+	before := h.records(raw)
+	h.refuseProduce(raw, 0)
+	r := h.do("POST", "/api/v1/providers/garmin/webhooks", headers, garmin.Fixture("garmin", "garmin_push_dailies.json", ""))
+	wantError(t, r, http.StatusServiceUnavailable, "unavailable")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
+	}
+	if n := h.records(raw); n != before {
+		t.Fatalf("%d raw events after a refused push, %d before", n, before)
+	}
+
+	// A ping becomes fetch jobs.
+	h.refuseProduce(env.Topics.IngestJobs(), 0)
+	r = h.do("POST", "/api/v1/providers/garmin/webhooks", headers, garmin.Fixture("garmin", "garmin_ping.json", providertest.GarminHost))
+	wantError(t, r, http.StatusServiceUnavailable, "unavailable")
+}
