@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/wearstream/wearstream/ingest/fit"
 	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/processors"
@@ -68,6 +70,51 @@ func (s *providerStack) storedCounts(user string) map[string]uint64 {
 	return got
 }
 
+// maxSampleRecordBytes is what a SampleBatch record may weigh: Kafka's
+// default max.message.bytes. The topics accept far more, but a batch is
+// cut into bounded records whatever the upload's size.
+const maxSampleRecordBytes = 1 << 20
+
+// checkSampleRecords reads wearables.samples to its end and fails when a
+// record is larger than maxSampleRecordBytes.
+func (s *providerStack) checkSampleRecords() {
+	s.t.Helper()
+	ends := endOffsets(s.t, s.env.Producer, s.env.Topics.Samples())
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.env.Brokers...), kgo.ConsumeTopics(s.env.Topics.Samples()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	read := map[string]int64{}
+	done := func() bool {
+		for p, end := range ends {
+			if read[p] < end-1 { // the last offset may be a transaction marker
+				return false
+			}
+		}
+		return true
+	}
+	records, largest := 0, 0
+	for !done() {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			s.t.Fatalf("read %v of %v on the samples topic", read, ends)
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			read[fmt.Sprintf("%s/%d", r.Topic, r.Partition)] = r.Offset + 1
+			records++
+			largest = max(largest, len(r.Value))
+		})
+	}
+	if largest > maxSampleRecordBytes {
+		s.t.Fatalf("a sample record of %d bytes (of %d records): batches are not cut", largest, records)
+	}
+	s.t.Logf("%d sample records, the largest %d bytes", records, largest)
+}
+
 // waitForSamples waits until ClickHouse holds exactly want for user, and
 // says what it held last when it never does.
 func (s *providerStack) waitForSamples(user string, want map[string]uint64) {
@@ -104,12 +151,11 @@ func TestBigFITImportEndToEnd(t *testing.T) {
 
 	out := s.call("POST", "/api/v1/users/"+user+"/import/fit", file, map[string]string{"Content-Type": "application/octet-stream"}, 202)
 	s.waitForSamples(user, want)
+	s.checkSampleRecords()
 	if out["samples"] != float64(total) {
 		t.Fatalf("the import answered %v samples, the normaliser yields %d", out["samples"], total)
 	}
-	if n := count(t, s.conn, "workouts FINAL"); n != 1 {
-		t.Fatalf("%d workouts under FINAL, want 1", n)
-	}
+	waitFor(t, "the workout", func() bool { return count(t, s.conn, "workouts FINAL") == 1 })
 }
 
 // sdkHeartRates is an SDK sync body (the format of ingest/sdk/testdata) with
@@ -148,4 +194,5 @@ func TestLargeSDKUploadEndToEnd(t *testing.T) {
 
 	s.call("POST", "/api/v1/sdk/users/"+user+"/sync", body, map[string]string{"Content-Type": "application/json"}, 202)
 	s.waitForSamples(user, want)
+	s.checkSampleRecords()
 }
