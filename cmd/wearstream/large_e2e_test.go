@@ -159,11 +159,16 @@ func TestBigFITImportEndToEnd(t *testing.T) {
 }
 
 // sdkHeartRates is an SDK sync body (the format of ingest/sdk/testdata) with
-// n heart rate records about a second apart from start. Times and values
-// vary like a sensor's (milliseconds, decimals), so that the sample batch
-// does not compress to nothing on its way through Kafka.
+// n heart rate records about a second apart from start, each as the iOS SDK
+// writes it (a UUID, the zone offset, the watch as source, metadata), about
+// 560 bytes a record. Times and values vary like a sensor's (milliseconds,
+// decimals), so that the sample batch does not compress to nothing on its
+// way through Kafka.
 func sdkHeartRates(n int, start time.Time) []byte {
 	rng := rand.New(rand.NewPCG(1, 2))
+	const source = `{"name":"Jane's Apple Watch","bundleIdentifier":"com.apple.health.81C4D1E2-5A3B-4C6D-8E9F-0A1B2C3D4E5F",` +
+		`"deviceManufacturer":"Apple Inc.","deviceModel":"Watch","productType":"Watch7,5","deviceHardwareVersion":"Watch7,5",` +
+		`"deviceSoftwareVersion":"11.2","deviceType":"watch","operatingSystemVersion":{"majorVersion":11,"minorVersion":2,"patchVersion":0}}`
 	var b bytes.Buffer
 	b.WriteString(`{"provider":"apple","sdkVersion":"1.0.0","syncTimestamp":"` + start.Format(time.RFC3339) + `","data":{"records":[`)
 	for i := range n {
@@ -171,16 +176,22 @@ func sdkHeartRates(n int, start time.Time) []byte {
 			b.WriteByte(',')
 		}
 		at := start.Add(time.Duration(i)*time.Second + time.Duration(rng.IntN(1000))*time.Millisecond).Format(time.RFC3339Nano)
-		fmt.Fprintf(&b, `{"id":"hr-%d","type":"HKQuantityTypeIdentifierHeartRate","unit":"count/min","value":%s,"startDate":"%s","endDate":"%s","source":{"name":"Watch","bundleIdentifier":"com.apple.health.watch"}}`,
-			i, strconv.FormatFloat(50+100*rng.Float64(), 'f', -1, 64), at, at)
+		fmt.Fprintf(&b, `{"id":"%08X-0001-4E5F-8A9B-0C1D2E3F4A01","type":"HKQuantityTypeIdentifierHeartRate","startDate":"%s","endDate":"%s",`+
+			`"zoneOffset":"+01:00","source":%s,"value":%s,"unit":"count/min","metadata":{"HKMetadataKeyHeartRateMotionContext":1}}`,
+			i, at, at, source, strconv.FormatFloat(50+100*rng.Float64(), 'f', -1, 64))
 	}
 	b.WriteString(`]}}`)
 	return b.Bytes()
 }
 
+// sdkBodyLimit is the body limit of the SDK test: 100,000 records as the
+// iOS SDK writes them are about 56 MB, over the default
+// WEARSTREAM_MAX_BODY_BYTES (32 MiB), which would answer 413.
+const sdkBodyLimit = "67108864"
+
 func TestLargeSDKUploadEndToEnd(t *testing.T) {
 	const n = 100_000
-	s := startProviderStack(t)
+	s := startProviderStack(t, withSettings(map[string]string{"WEARSTREAM_MAX_BODY_BYTES": sdkBodyLimit}))
 	user := s.user("phone@example.com")
 	body := sdkHeartRates(n, time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC))
 	want := seriesCounts(t, schemas.RawEvent{
