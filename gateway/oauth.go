@@ -197,14 +197,24 @@ func (g *Gateway) oauthCallback(c *fiber.Ctx) error {
 			return fail("account_limit", fmt.Sprintf("this deployment connects at most %d %s account(s); disconnect one before connecting another", limit, p.DisplayName))
 		}
 	}
+	// The connection is not done until its backfill is queued: a success
+	// without it would never fetch the user's history (the scheduler polls
+	// from the connection's cursor only). Authorising again is safe.
+	unavailableNow := func(message string) error {
+		if st.RedirectURI == "" {
+			return unavailable(message)
+		}
+		return fail("unavailable", message)
+	}
 	conn, err := jobs.Connect(ctx, g.env, u.Tenant, u.ID, p.Name, tok, acct, g.now())
 	if err != nil {
 		g.env.Logger.Warn("connection not saved", "provider", p.Name, "err", err)
-		return unavailable("the event store is unavailable; nothing was saved, authorise again later")
+		return unavailableNow("the event store is unavailable; the connection was not recorded, authorise again later")
 	}
 	run, err := jobs.StartBackfill(ctx, g.env, p, conn, g.now())
 	if err != nil {
 		g.env.Logger.Warn("backfill not queued", "provider", p.Name, "user_id", u.ID, "err", err)
+		return unavailableNow("the event store is unavailable; the history of the account could not be queued, authorise again later")
 	}
 	if st.RedirectURI == "" {
 		return c.JSON(fiber.Map{"status": "success", "provider": p.Name, "user_id": u.ID, "connection_id": conn.ID, "backfill_run_id": run})

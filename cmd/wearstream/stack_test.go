@@ -23,6 +23,7 @@ import (
 
 	"github.com/wearstream/wearstream/ingest/jobs"
 	"github.com/wearstream/wearstream/ingest/providertest"
+	"github.com/wearstream/wearstream/internal/app"
 	"github.com/wearstream/wearstream/internal/chserver"
 	"github.com/wearstream/wearstream/internal/testenv"
 )
@@ -33,6 +34,7 @@ type providerStack struct {
 	api  string
 	key  string
 	conn driver.Conn
+	env  *app.Env
 	rc   *receiver // nil without events
 }
 
@@ -128,7 +130,7 @@ func startProviderStack(t *testing.T, opts ...stackOption) *providerStack {
 		wg.Wait()
 		conn.Close()
 	})
-	s := &providerStack{t: t, api: api, key: key, conn: conn}
+	s := &providerStack{t: t, api: api, key: key, conn: conn, env: env}
 	if len(cfg.events) == 0 {
 		return s
 	}
