@@ -28,13 +28,14 @@ type Rows struct {
 	Workouts  []schemas.Workout
 	Sleep     []schemas.Sleep
 	Summaries []schemas.Summary
-	Attempts  []schemas.Attempt // webhook delivery attempts, for the deliveries table
+	Attempts  []schemas.Attempt    // webhook delivery attempts, for the deliveries table
+	Audit     []schemas.AuditEvent // configuration changes, for the audit_log table
 }
 
 // Len is the number of table rows: samples plus workouts, sleep sessions,
 // summaries and delivery attempts.
 func (r Rows) Len() int {
-	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts)
+	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts) + len(r.Audit)
 	for i := range r.Samples {
 		n += len(r.Samples[i].Samples)
 		if r.Samples[i].Deletion != nil {
@@ -93,6 +94,11 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 			return err
 		}
 	}
+	for i := range rows.Audit {
+		if err := checkAudit(&rows.Audit[i]); err != nil {
+			return err
+		}
+	}
 	now := time.Now().UTC()
 	if err := w.writeSamples(ctx, rows.Samples, now); err != nil {
 		return err
@@ -112,7 +118,10 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 	if err := w.deleteSamples(ctx, rows.Samples, now); err != nil {
 		return err
 	}
-	return w.writeAttempts(ctx, rows.Attempts)
+	if err := w.writeAttempts(ctx, rows.Attempts); err != nil {
+		return err
+	}
+	return w.writeAudit(ctx, rows.Audit)
 }
 
 // sampleDeletion tombstones, in one INSERT ... SELECT, the samples a
@@ -407,6 +416,8 @@ func check(record any) error {
 		return checkSummary(r)
 	case *schemas.Attempt:
 		return checkAttempt(r)
+	case *schemas.AuditEvent:
+		return checkAudit(r)
 	default:
 		return fmt.Errorf("%w: unexpected record type %T", ErrInvalid, record)
 	}
