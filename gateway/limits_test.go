@@ -78,7 +78,6 @@ func TestEveryRouteRefusesOverLimitBodiesWithoutReadingThem(t *testing.T) {
 	key := h.tenantKey("acme")
 	routes := New(h.stack.Env).App().GetRoutes(true)
 
-
 	resetPeakRSS(t)
 	before := peakRSS(t)
 	n := 0
