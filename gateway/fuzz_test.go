@@ -211,4 +211,3 @@ func FuzzExportXML(f *testing.F) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r, 1<<20))
 	})
 }
-
