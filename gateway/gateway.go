@@ -2,7 +2,8 @@
 // authenticates requests, checks bodies just enough to reject garbage, and
 // turns uploads into raw Kafka records, answering 2xx only after Kafka
 // acknowledged them. It also serves the management API (users, webhook
-// endpoints) over the configuration tables.
+// endpoints) over the configuration tables, and the read API (timeseries,
+// events) through the read side's queries (internal/reads).
 package gateway
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/reads"
 	"github.com/wearstream/wearstream/internal/tokens"
 	"github.com/wearstream/wearstream/sinks/webhooks"
 )
@@ -35,6 +37,8 @@ type Gateway struct {
 	now    func() time.Time
 	// clickhouse is where the delivery log API reads (WithClickHouse).
 	clickhouse driver.Conn
+	// reads answers the read API (timeseries, events) from clickhouse.
+	reads *reads.Reader
 	// produceTimeout bounds how long a request waits for Kafka before it
 	// is answered 503; the client then retries, and nothing was accepted.
 	produceTimeout time.Duration
@@ -70,6 +74,9 @@ func New(env *app.Env, opts ...Option) *Gateway {
 	}
 	g.guard = newThrottle(g.guessLimits, g.now, env.Logger)
 	g.keys, g.locks = sdkKeys(env), newKeyLocks()
+	if g.clickhouse != nil {
+		g.reads = reads.New(g.clickhouse)
+	}
 	g.sender = &webhooks.Sender{Client: webhooks.NewClient(env.Config.WebhooksAllowPrivate, env.Config.WebhookTimeout)}
 	g.fiber = fiber.New(fiber.Config{
 		AppName:   "wearstream",

@@ -12,6 +12,8 @@ var wantRoles = map[string]string{
 	"GET /healthz":                              "public",
 	"GET /readyz":                               "public",
 	"GET /api/v1/webhooks/event-types":          "public",
+	"GET /api/v1/meta/series-types":             "public",
+	"GET /api/v1/meta/workout-types":            "public",
 	"POST /api/v1/users/:user_id/token":         "public",
 	"POST /api/v1/token/refresh":                "public",
 	"POST /api/v1/token/revoke":                 "public",
@@ -23,6 +25,9 @@ var wantRoles = map[string]string{
 
 	"GET /api/v1/users":                           "read",
 	"GET /api/v1/users/:user_id":                  "read",
+	"GET /api/v1/users/:user_id/timeseries":       "read",
+	"GET /api/v1/users/:user_id/events/workouts":  "read",
+	"GET /api/v1/users/:user_id/events/sleep":     "read",
 	"GET /api/v1/users/:user_id/sync/runs":        "read",
 	"GET /api/v1/users/:user_id/connections":      "read",
 	"GET /api/v1/webhooks/endpoints/:id/attempts": "read",

@@ -120,6 +120,8 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/healthz", role: public, handler: g.healthz},
 		{method: "GET", path: "/readyz", role: public, handler: g.readyz},
 		{method: "GET", path: "/webhooks/event-types", role: public, handler: g.listEventTypes},
+		{method: "GET", path: "/meta/series-types", role: public, handler: g.listSeriesTypes},
+		{method: "GET", path: "/meta/workout-types", role: public, handler: g.listWorkoutTypes},
 
 		// The SDK token flow authenticates itself (tokens.go).
 		{method: "POST", path: "/users/:user_id/token", role: public, handler: g.issueToken, before: []fiber.Handler{g.throttle(guessAPIKey)}},
@@ -138,6 +140,10 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/users", role: RoleMember, body: bodyJSON, handler: g.createUser},
 		{method: "GET", path: "/users", role: RoleRead, handler: g.listUsers},
 		{method: "GET", path: "/users/:user_id", role: RoleRead, handler: g.getUser},
+		// The read API (readapi.go).
+		{method: "GET", path: "/users/:user_id/timeseries", role: RoleRead, handler: g.timeseries},
+		{method: "GET", path: "/users/:user_id/events/workouts", role: RoleRead, handler: g.workoutEvents},
+		{method: "GET", path: "/users/:user_id/events/sleep", role: RoleRead, handler: g.sleepEvents},
 
 		{method: "POST", path: "/sdk/users/:user_id/sync", role: RoleMember, body: bodyData, handler: g.sdkSync},
 		{method: "POST", path: "/sdk/users/:user_id/logs", role: RoleMember, body: bodyData, handler: g.sdkLogs},

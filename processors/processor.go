@@ -32,6 +32,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/internal/kafka"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -62,6 +63,9 @@ type Config struct {
 	// so a restarted instance fences its predecessor's open transaction
 	// at once instead of waiting for it to time out.
 	InstanceID string
+	// Compression is the codec of produced batches
+	// (WEARSTREAM_KAFKA_COMPRESSION; gzip when empty).
+	Compression string
 	// MaxTrackedRecords bounds the workouts and sleep sessions remembered
 	// per raw partition (DefaultMaxTrackedRecords when zero).
 	MaxTrackedRecords int
@@ -135,6 +139,7 @@ func New(cfg Config) (*Processor, error) {
 		kgo.FetchMaxPartitionBytes(cfg.MaxRecordBytes),
 		kgo.FetchMaxBytes(cfg.MaxRecordBytes),
 		kgo.MetadataMaxAge(30 * time.Second),
+		kafka.Compression(cfg.Compression),
 		kgo.RecordPartitioner(changelogPartitioner{
 			changelogs: []string{sleep.topic, records.topic},
 			fallback:   kgo.UniformBytesPartitioner(64<<10, true, true, nil),

@@ -36,10 +36,11 @@ func heartRateBody(t *testing.T, n int, start time.Time) []byte {
 		Source    any     `json:"source"`
 	}
 	recs := make([]record, n)
+	rng := rand.New(rand.NewPCG(uint64(n), 2))
 	for i := range recs {
 		at := start.Add(time.Duration(i) * time.Second).UTC().Format(time.RFC3339)
 		recs[i] = record{ID: uuid.NewString(), Type: "HKQuantityTypeIdentifierHeartRate", Unit: "count/min",
-			Value: float64(60 + i%60), StartDate: at, EndDate: at,
+			Value: 60 + rng.Float64()*100, StartDate: at, EndDate: at, // values that do not compress
 			Source: map[string]string{"name": "Watch", "bundleIdentifier": "com.apple.health", "deviceModel": "Watch"}}
 	}
 	body, err := json.Marshal(map[string]any{"provider": "apple", "sdkVersion": "1.0.0", "data": map[string]any{"records": recs}})
@@ -130,15 +131,15 @@ func waitConsumed(t *testing.T, st *testenv.Stack) {
 }
 
 // TestRefusedRecordAbortsAndDeadLetters makes Kafka refuse the sample
-// records of one raw event (wearables.samples takes 16 KiB, its batch needs
-// about 70 KB) between two raw events whose records fit: no transaction
+// records of one raw event (wearables.samples takes 4 KiB, its batch needs
+// more than 24 KB compressed) between two raw events whose records fit: no transaction
 // commits part of the refused event, the event is retried, then
 // dead-lettered with Kafka's reason, and the events around it are
 // processed exactly once.
 func TestRefusedRecordAbortsAndDeadLetters(t *testing.T) {
 	st := testenv.Start(t, nil)
 	env := st.Env
-	setMaxMessageBytes(t, st, env.Topics.Samples(), 16<<10)
+	setMaxMessageBytes(t, st, env.Topics.Samples(), 4<<10)
 	user := uuid.NewString()
 	day := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	ids := rawEvents(t, st, user,

@@ -72,7 +72,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Env, er
 	}
 	e := &Env{Config: cfg, Logger: logger, Topics: schemas.NewTopics(cfg.TopicPrefix), Brokers: cfg.KafkaBrokers, Box: box}
 
-	opts := append(kafka.ProducerOpts(cfg.KafkaBrokers),
+	opts := append(kafka.ProducerOpts(cfg.KafkaBrokers, cfg.KafkaCompression),
 		kafka.Logger(logger),
 		kgo.ProducerBatchMaxBytes(int32(MaxRecordBytes(cfg))),
 	)

@@ -17,12 +17,13 @@ import (
 
 // ProducerOpts are the options of every producer: acks from all in-sync
 // replicas and idempotence (franz-go's defaults, stated here on purpose),
-// a short linger for batching, and a bounded wait so that a caller learns
-// quickly when the cluster is down.
-func ProducerOpts(brokers []string) []kgo.Opt {
+// the configured compression, a short linger for batching, and a bounded
+// wait so that a caller learns quickly when the cluster is down.
+func ProducerOpts(brokers []string, compression string) []kgo.Opt {
 	return []kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
+		Compression(compression),
 		kgo.ProducerLinger(2 * time.Millisecond),
 		kgo.ProducerBatchMaxBytes(4 << 20),
 		kgo.MaxBufferedRecords(100_000),
@@ -30,6 +31,24 @@ func ProducerOpts(brokers []string) []kgo.Opt {
 		kgo.ProduceRequestTimeout(10 * time.Second),
 		kgo.RecordRetries(10),
 	}
+}
+
+// Compression is the producer option of a WEARSTREAM_KAFKA_COMPRESSION
+// value (none, gzip, snappy, lz4, zstd); "" means gzip, which every Kafka
+// client can read without extra codecs.
+func Compression(name string) kgo.Opt {
+	codec := map[string]kgo.CompressionCodec{
+		"none":   kgo.NoCompression(),
+		"gzip":   kgo.GzipCompression(),
+		"snappy": kgo.SnappyCompression(),
+		"lz4":    kgo.Lz4Compression(),
+		"zstd":   kgo.ZstdCompression(),
+	}
+	c, ok := codec[name]
+	if !ok {
+		c = kgo.GzipCompression()
+	}
+	return kgo.ProducerBatchCompression(c)
 }
 
 // TopicSpec describes one topic to create.
