@@ -1,7 +1,7 @@
 package clickhouse
 
 // The audit log: every AuditEvent from the audit topic goes into the
-// audit_log table (migrations/0006_audit_log.sql), through the same Sink and
+// audit_log table (migrations/0007_audit_log.sql), through the same Sink and
 // Writer as the canonical records.
 
 import (

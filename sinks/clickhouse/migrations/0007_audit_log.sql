@@ -1,4 +1,4 @@
--- 0006_audit_log: the audit log.
+-- 0007_audit_log: the audit log.
 --
 -- audit_log: one row per change to a tenant's configuration (API keys,
 -- applications, webhook endpoints, users, tenants, erasures), from the
