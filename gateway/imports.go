@@ -3,7 +3,7 @@ package gateway
 // File imports. An Apple Health export (the export.zip the Health app
 // writes, or its export.xml) can be gigabytes, so the import routes read
 // the request body as a stream (the server runs with StreamRequestBody; see
-// limitBody for the other routes): a multipart part or a raw body, up to
+// limits.go for the other routes): a multipart part or a raw body, up to
 // WEARSTREAM_IMPORT_MAX_BYTES. An XML upload goes straight through the
 // streaming parser; a zip is spooled to a temporary file first, because a
 // zip's directory is at its end, and its export.xml entry is then streamed.
@@ -49,58 +49,6 @@ const uploadIdleTimeout = 60 * time.Second
 
 // errTooLarge is the error of a body past WEARSTREAM_IMPORT_MAX_BYTES.
 var errTooLarge = errors.New("upload too large")
-
-// isImport says whether a path is an import route, whose body is streamed.
-func isImport(p string) bool {
-	return strings.HasPrefix(p, "/api/v1/users/") && strings.Contains(p, "/import/")
-}
-
-// limitBody keeps WEARSTREAM_MAX_BODY_BYTES on every route but the
-// imports. The server streams request bodies (for the imports), and a
-// streamed body larger than the limit or sent in chunks would otherwise be
-// read whole into memory by the first c.Body().
-// maxDrainBytes is how far over the limit a body may be and still be read
-// to its end before the 413 is sent.
-const maxDrainBytes = 1 << 20
-
-func (g *Gateway) limitBody(c *fiber.Ctx) error {
-	if isImport(c.Path()) {
-		// An upload answered before it was read to the end (a 401, a 404)
-		// leaves its rest on the connection: never reuse it.
-		c.Context().SetConnectionClose()
-		return c.Next()
-	}
-	req := c.Request()
-	limit := g.env.Config.MaxBodyBytes
-	switch n := req.Header.ContentLength(); {
-	case n > limit:
-		// Read (and drop) a body that is not much too large before
-		// answering, as net/http does: a client still writing it would
-		// otherwise meet a closed connection instead of the 413.
-		if n-limit <= maxDrainBytes && req.IsBodyStream() {
-			_, _ = io.CopyN(io.Discard, c.Context().RequestBodyStream(), int64(n))
-		}
-		c.Context().SetConnectionClose()
-		return fiber.ErrRequestEntityTooLarge
-	case n == -1 && req.IsBodyStream(): // chunked
-		b, err := io.ReadAll(io.LimitReader(c.Context().RequestBodyStream(), int64(limit)+1))
-		if err != nil {
-			c.Context().SetConnectionClose()
-			return badRequest("invalid_body", "cannot read the request body")
-		}
-		if len(b) > limit {
-			c.Context().SetConnectionClose()
-			return fiber.ErrRequestEntityTooLarge
-		}
-		req.SetBodyRaw(b)
-	case req.IsBodyStream():
-		// Read the whole (bounded) body now: a handler that answers early
-		// (401, 404) must not leave the rest of it on a kept-alive
-		// connection, where it would be read as the next request.
-		req.Body()
-	}
-	return c.Next()
-}
 
 // importAppleXML answers POST /users/{user_id}/import/apple/xml/direct.
 func (g *Gateway) importAppleXML(c *fiber.Ctx) error {

@@ -72,12 +72,12 @@ func observe(c *fiber.Ctx) error {
 	return err
 }
 
-// metricsRoutes serves GET /metrics when the gateway has a registry.
-func (g *Gateway) metricsRoutes() {
+// serveMetrics answers GET /metrics, or 404 without a registry.
+func (g *Gateway) serveMetrics(c *fiber.Ctx) error {
 	if g.metrics == nil {
-		return
+		return fiber.ErrNotFound
 	}
-	g.fiber.Get("/metrics", adaptor.HTTPHandler(g.metrics.Handler()))
+	return adaptor.HTTPHandler(g.metrics.Handler())(c)
 }
 
 // watchReadiness runs the readiness checks every interval until ctx ends

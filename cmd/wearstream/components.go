@@ -152,7 +152,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 	cl, err := kgo.NewClient(append(env.Metrics.KafkaHooks("wearstream-sink"),
 		kgo.SeedBrokers(env.Brokers...),
 		kgo.ConsumerGroup(sinkGroup),
-		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries())...),
+		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries(), env.Topics.Audit())...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),

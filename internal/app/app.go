@@ -152,6 +152,9 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		// The processor's fingerprints of the workouts and sleep it emitted.
 		kafka.TopicSpec{Name: t.State(schemas.StateRecords), Partitions: partitions, Compacted: true},
 	)
+	// The audit log and the used OAuth states (schemas/audit.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.Audit(), Partitions: partitions},
+		kafka.TopicSpec{Name: t.State(schemas.StateOAuthStates), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}

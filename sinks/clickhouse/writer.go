@@ -28,13 +28,14 @@ type Rows struct {
 	Workouts  []schemas.Workout
 	Sleep     []schemas.Sleep
 	Summaries []schemas.Summary
-	Attempts  []schemas.Attempt // webhook delivery attempts, for the deliveries table
+	Attempts  []schemas.Attempt    // webhook delivery attempts, for the deliveries table
+	Audit     []schemas.AuditEvent // configuration changes, for the audit_log table
 }
 
 // Len is the number of table rows: samples plus workouts, sleep sessions,
 // summaries and delivery attempts.
 func (r Rows) Len() int {
-	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts)
+	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts) + len(r.Audit)
 	for i := range r.Samples {
 		n += len(r.Samples[i].Samples)
 		if r.Samples[i].Deletion != nil {
@@ -94,6 +95,11 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 			return err
 		}
 	}
+	for i := range rows.Audit {
+		if err := checkAudit(&rows.Audit[i]); err != nil {
+			return err
+		}
+	}
 	ctx, err := w.insertContext(ctx, nil)
 	if err != nil {
 		return err
@@ -121,6 +127,7 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 		{"summaries", len(rows.Summaries), func() error { return w.writeSummaries(ctx, rows.Summaries, now) }},
 		{"samples_deletions", deletions, func() error { return w.deleteSamples(ctx, rows.Samples, now) }},
 		{"deliveries", len(rows.Attempts), func() error { return w.writeAttempts(ctx, rows.Attempts) }},
+		{"audit_log", len(rows.Audit), func() error { return w.writeAudit(ctx, rows.Audit) }},
 	} {
 		if err := timed(step.table, step.n, step.write); err != nil {
 			return err
@@ -424,6 +431,8 @@ func check(record any) error {
 		return checkSummary(r)
 	case *schemas.Attempt:
 		return checkAttempt(r)
+	case *schemas.AuditEvent:
+		return checkAudit(r)
 	default:
 		return fmt.Errorf("%w: unexpected record type %T", ErrInvalid, record)
 	}
