@@ -13,7 +13,7 @@ import (
 )
 
 // Install returns the path of node after making sure dir's node_modules
-// matches its lock file: `npm ci` runs when node_modules is missing or older
+// matches its lock file: npm installs it when node_modules is missing or older
 // than package-lock.json. Test binaries that share dir install one at a time.
 // Without node or npm the test is skipped, unless CI=true, where that fails it.
 func Install(tb testing.TB, dir string) string {
@@ -39,16 +39,20 @@ func install(npm, dir string) error {
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("cannot lock %s for npm ci: %w", dir, err)
+		return fmt.Errorf("cannot lock %s for npm install: %w", dir, err)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck // released on close anyway
 	if current(dir) {
 		return nil
 	}
-	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	// `npm install --no-save` installs the lock file's versions and
+	// leaves the lock as it is. Not `npm ci`: chdb 3.4.0 names optional
+	// packages for other platforms that its publisher never put on the
+	// registry, so no lock file can list them and `npm ci` refuses any.
+	cmd := exec.Command(npm, "install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("cannot run npm ci in %s: %w\n%s", dir, err, out)
+		return fmt.Errorf("cannot run npm install in %s: %w\n%s", dir, err, out)
 	}
 	return nil
 }
