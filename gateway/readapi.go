@@ -23,6 +23,7 @@ func (g *Gateway) readRoutes(r fiber.Router) {
 	r.Get("/users/:user_id/timeseries", g.timeseries)
 	r.Get("/users/:user_id/events/workouts", g.workoutEvents)
 	r.Get("/users/:user_id/events/sleep", g.sleepEvents)
+	g.deleteRoutes(r)
 }
 
 type pagination struct {
