@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // EventQuery asks for one user's workouts or sleep sessions. A workout is
@@ -231,26 +233,9 @@ func (r *Reader) SleepSessions(ctx context.Context, q EventQuery) (Page[Sleep], 
 	defer rows.Close()
 	var out []Sleep
 	for rows.Next() {
-		var (
-			s            Sleep
-			zone         int16
-			nap          uint8
-			stage        []string
-			start, until []time.Time
-		)
-		if err := rows.Scan(&s.ID, &s.StartTime, &s.EndTime, &zone, &s.Source.ID, &s.Source.Provider, &s.Source.Device,
-			&s.Source.DeviceType, &s.Source.Name, &s.DurationSeconds, &s.SleepDurationSeconds, &s.InBedSeconds,
-			&s.EfficiencyPercent, &s.Stages.Awake, &s.Stages.Light, &s.Stages.Deep, &s.Stages.REM,
-			&nap, &stage, &start, &until); err != nil {
-			return Page[Sleep]{}, fmt.Errorf("cannot read sleep sessions: %w", err)
-		}
-		s.ZoneOffset, s.IsNap = int32(zone), nap == 1
-		s.StartTime, s.EndTime = s.StartTime.UTC(), s.EndTime.UTC()
-		s.Intervals = make([]SleepInterval, 0, len(stage))
-		for i := range stage {
-			if i < len(start) && i < len(until) {
-				s.Intervals = append(s.Intervals, SleepInterval{Stage: stage[i], Start: start[i].UTC(), End: until[i].UTC()})
-			}
+		s, err := scanSleep(rows)
+		if err != nil {
+			return Page[Sleep]{}, err
 		}
 		out = append(out, s)
 	}
@@ -261,4 +246,30 @@ func (r *Reader) SleepSessions(ctx context.Context, q EventQuery) (Page[Sleep], 
 		return cursor{Sec: s.StartTime.Unix(), ID: s.ID}
 	}}
 	return pg.page(out, total), nil
+}
+
+// scanSleep reads one row of sleepColumns.
+func scanSleep(rows driver.Rows) (Sleep, error) {
+	var (
+		s            Sleep
+		zone         int16
+		nap          uint8
+		stage        []string
+		start, until []time.Time
+	)
+	if err := rows.Scan(&s.ID, &s.StartTime, &s.EndTime, &zone, &s.Source.ID, &s.Source.Provider, &s.Source.Device,
+		&s.Source.DeviceType, &s.Source.Name, &s.DurationSeconds, &s.SleepDurationSeconds, &s.InBedSeconds,
+		&s.EfficiencyPercent, &s.Stages.Awake, &s.Stages.Light, &s.Stages.Deep, &s.Stages.REM,
+		&nap, &stage, &start, &until); err != nil {
+		return Sleep{}, fmt.Errorf("cannot read sleep sessions: %w", err)
+	}
+	s.ZoneOffset, s.IsNap = int32(zone), nap == 1
+	s.StartTime, s.EndTime = s.StartTime.UTC(), s.EndTime.UTC()
+	s.Intervals = make([]SleepInterval, 0, len(stage))
+	for i := range stage {
+		if i < len(start) && i < len(until) {
+			s.Intervals = append(s.Intervals, SleepInterval{Stage: stage[i], Start: start[i].UTC(), End: until[i].UTC()})
+		}
+	}
+	return s, nil
 }
