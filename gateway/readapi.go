@@ -24,6 +24,7 @@ func (g *Gateway) readRoutes(r fiber.Router) {
 	r.Get("/users/:user_id/events/workouts", g.workoutEvents)
 	r.Get("/users/:user_id/events/sleep", g.sleepEvents)
 	g.deleteRoutes(r)
+	g.summaryRoutes(r)
 }
 
 type pagination struct {
