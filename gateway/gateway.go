@@ -112,6 +112,7 @@ func (g *Gateway) routes() {
 	authed.Get("/users", g.listUsers)
 	authed.Get("/users/:user_id", g.getUser)
 	g.readRoutes(authed)
+	g.priorityRoutes(authed)
 
 	authed.Post("/sdk/users/:user_id/sync", g.sdkSync)
 	authed.Post("/users/:user_id/import/apple/xml/direct", g.importAppleXML)

@@ -10,6 +10,7 @@ package gateway
 import (
 	"errors"
 	"math"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,6 +25,8 @@ func (g *Gateway) summaryRoutes(r fiber.Router) {
 	r.Get("/users/:user_id/summaries/body", g.bodySummary)
 	r.Get("/users/:user_id/summaries/data", g.dataSummary)
 	r.Get("/users/:user_id/health-scores", g.healthScores)
+	r.Get("/users/:user_id/data-sources", g.dataSources)
+	r.Get("/meta/coverage", g.coverage)
 }
 
 // dayQuery reads start_date and end_date, both required local days.
@@ -328,7 +331,66 @@ func (g *Gateway) healthScores(c *fiber.Ctx) error {
 	}, pageMetadata{}))
 }
 
-// priorities are the tenant's source priorities.
-func (g *Gateway) priorities(tenant string) reads.Priorities {
-	return reads.DefaultPriorities()
+type dataSourceResponse struct {
+	ID                 string    `json:"id"`
+	Provider           string    `json:"provider"`
+	DeviceModel        *string   `json:"device_model"`
+	DeviceType         *string   `json:"device_type"`
+	Source             *string   `json:"source"`
+	OriginalSourceName *string   `json:"original_source_name"`
+	DisplayName        string    `json:"display_name"`
+	Priority           int       `json:"priority"`
+	RecordCount        uint64    `json:"record_count"`
+	LastSeenAt         time.Time `json:"last_seen_at"`
+}
+
+// dataSources answers GET /users/{user_id}/data-sources: every source of
+// the user's current records, with its rank under the tenant's priorities.
+func (g *Gateway) dataSources(c *fiber.Ctx) error {
+	u, err := g.readUser(c)
+	if err != nil {
+		return err
+	}
+	all, err := g.reads.DataSources(c.UserContext(), u.Tenant, u.ID)
+	if err != nil {
+		return g.readFailure(c, err)
+	}
+	prio := g.priorities(u.Tenant)
+	out := make([]dataSourceResponse, 0, len(all))
+	for _, d := range all {
+		display := d.Provider
+		if d.Device != "" {
+			display += " " + d.Device
+		}
+		out = append(out, dataSourceResponse{ID: d.ID, Provider: d.Provider, DeviceModel: optString(d.Device), DeviceType: optString(d.DeviceType),
+			Source: optString(d.Name), OriginalSourceName: optString(d.Name), DisplayName: display, Priority: prio.Rank(d.Source),
+			RecordCount: d.Records, LastSeenAt: d.LastSeen})
+	}
+	return c.JSON(fiber.Map{"data": out})
+}
+
+// coverage answers GET /meta/coverage: what each provider has delivered to
+// the caller's tenant, by kind (samples by series type, workouts by type,
+// sleep, scores by category), with record counts.
+func (g *Gateway) coverage(c *fiber.Ctx) error {
+	if g.reads == nil {
+		return newError(http.StatusServiceUnavailable, "unavailable", "the read API is not configured (CLICKHOUSE_ADDR)")
+	}
+	all, err := g.reads.Coverage(c.UserContext(), who(c).Tenant)
+	if err != nil {
+		return g.readFailure(c, err)
+	}
+	out := make([]fiber.Map, 0, len(all))
+	for _, p := range all {
+		m := fiber.Map{"provider": p.Provider}
+		for _, kind := range []string{"samples", "workouts", "sleep", "scores"} {
+			if p.Kinds[kind] == nil {
+				m[kind] = map[string]uint64{}
+			} else {
+				m[kind] = p.Kinds[kind]
+			}
+		}
+		out = append(out, m)
+	}
+	return c.JSON(fiber.Map{"data": out})
 }

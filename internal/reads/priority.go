@@ -74,3 +74,9 @@ func (p Priorities) compare(a, b candidate) int {
 		cmp.Compare(a.source.ID, b.source.ID),
 	)
 }
+
+// Rank is a source's place under p: its provider's priority, then its
+// device type's, as one number (provider × 100 + device type).
+func (p Priorities) Rank(s Source) int {
+	return p.provider(s.Provider)*100 + p.deviceType(s.DeviceType)
+}
