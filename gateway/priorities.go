@@ -57,7 +57,10 @@ func (g *Gateway) table(tenant string, k priorityKind) map[string]int {
 
 // priorities are the tenant's source priorities for the read side.
 func (g *Gateway) priorities(tenant string) reads.Priorities {
-	return reads.Priorities{Providers: g.table(tenant, providerPriorities), DeviceTypes: g.table(tenant, deviceTypePriorities)}
+	if stored, ok := g.env.Tables.Priorities.Get(tenant); ok {
+		return reads.TenantPriorities(&stored)
+	}
+	return reads.TenantPriorities(nil)
 }
 
 func priorityList(k priorityKind, table map[string]int) []fiber.Map {

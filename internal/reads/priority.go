@@ -3,6 +3,8 @@ package reads
 import (
 	"cmp"
 	"strings"
+
+	"github.com/wearstream/wearstream/schemas"
 )
 
 // Priorities rank sources for the daily summaries: lower wins. A tenant
@@ -79,4 +81,19 @@ func (p Priorities) compare(a, b candidate) int {
 // device type's, as one number (provider × 100 + device type).
 func (p Priorities) Rank(s Source) int {
 	return p.provider(s.Provider)*100 + p.deviceType(s.DeviceType)
+}
+
+// TenantPriorities are Open Wearables' defaults overridden by what a
+// tenant stored (nil: nothing stored).
+func TenantPriorities(stored *schemas.SourcePriorities) Priorities {
+	p := DefaultPriorities()
+	if stored != nil {
+		for _, e := range stored.Providers {
+			p.Providers[e.Name] = int(e.Priority)
+		}
+		for _, e := range stored.DeviceTypes {
+			p.DeviceTypes[e.Name] = int(e.Priority)
+		}
+	}
+	return p
 }
