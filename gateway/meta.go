@@ -10,11 +10,6 @@ import (
 	"github.com/wearstream/wearstream/schemas"
 )
 
-func (g *Gateway) metaRoutes(r fiber.Router) {
-	r.Get("/meta/series-types", g.listSeriesTypes)
-	r.Get("/meta/workout-types", g.listWorkoutTypes)
-}
-
 type seriesTypeResponse struct {
 	ID          int     `json:"id"`
 	Name        string  `json:"name"`

@@ -35,17 +35,9 @@ var (
 		func(p *schemas.SourcePriorities) *[]schemas.Priority { return &p.DeviceTypes }}
 )
 
-func (g *Gateway) priorityRoutes(r fiber.Router) {
-	for path, k := range map[string]priorityKind{"providers": providerPriorities, "device-types": deviceTypePriorities} {
-		r.Get("/priorities/"+path, g.getPriorities(k))
-		r.Put("/priorities/"+path, g.putPriorities(k))
-		r.Put("/priorities/"+path+"/:name", g.putPriority(k))
-	}
-}
-
-// table is the tenant's effective table of kind k: defaults, then the
+// priorityTable is the tenant's effective table of kind k: defaults, then the
 // tenant's own values.
-func (g *Gateway) table(tenant string, k priorityKind) map[string]int {
+func (g *Gateway) priorityTable(tenant string, k priorityKind) map[string]int {
 	out := k.defaults()
 	if stored, ok := g.env.Tables.Priorities.Get(tenant); ok {
 		for _, p := range *k.list(&stored) {
@@ -85,7 +77,7 @@ func priorityList(k priorityKind, table map[string]int) []fiber.Map {
 // {"items": [{provider|device_type, priority}]}, best first.
 func (g *Gateway) getPriorities(k priorityKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		return c.JSON(fiber.Map{"items": priorityList(k, g.table(who(c).Tenant, k))})
+		return c.JSON(fiber.Map{"items": priorityList(k, g.priorityTable(who(c).Tenant, k))})
 	}
 }
 
@@ -150,5 +142,5 @@ func (g *Gateway) savePriorities(c *fiber.Ctx, k priorityKind, set map[string]in
 		g.env.Logger.Warn("priorities not saved", "tenant", tenant, "err", err)
 		return unavailable("the configuration store is unavailable; nothing was saved, retry later")
 	}
-	return c.Status(http.StatusOK).JSON(fiber.Map{"items": priorityList(k, g.table(tenant, k))})
+	return c.Status(http.StatusOK).JSON(fiber.Map{"items": priorityList(k, g.priorityTable(tenant, k))})
 }

@@ -19,14 +19,6 @@ import (
 	"github.com/wearstream/wearstream/internal/reads"
 )
 
-func (g *Gateway) readRoutes(r fiber.Router) {
-	r.Get("/users/:user_id/timeseries", g.timeseries)
-	r.Get("/users/:user_id/events/workouts", g.workoutEvents)
-	r.Get("/users/:user_id/events/sleep", g.sleepEvents)
-	g.deleteRoutes(r)
-	g.summaryRoutes(r)
-}
-
 type pagination struct {
 	NextCursor     *string `json:"next_cursor"`
 	PreviousCursor *string `json:"previous_cursor"`

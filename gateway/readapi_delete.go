@@ -26,11 +26,6 @@ import (
 	"github.com/wearstream/wearstream/schemas"
 )
 
-func (g *Gateway) deleteRoutes(r fiber.Router) {
-	r.Delete("/users/:user_id/events/workouts/:id", g.deleteEvent(reads.WorkoutRecord, ingest.DeleteWorkouts))
-	r.Delete("/users/:user_id/events/sleep/:id", g.deleteEvent(reads.SleepRecord, ingest.DeleteSleep))
-}
-
 // deleteEvent answers DELETE of one workout or sleep session.
 func (g *Gateway) deleteEvent(kind reads.RecordKind, deletes string) fiber.Handler {
 	return func(c *fiber.Ctx) error {

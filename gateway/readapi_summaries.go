@@ -18,17 +18,6 @@ import (
 	"github.com/wearstream/wearstream/internal/reads"
 )
 
-func (g *Gateway) summaryRoutes(r fiber.Router) {
-	r.Get("/users/:user_id/summaries/activity", g.activitySummary)
-	r.Get("/users/:user_id/summaries/sleep", g.sleepSummary)
-	r.Get("/users/:user_id/summaries/recovery", g.recoverySummary)
-	r.Get("/users/:user_id/summaries/body", g.bodySummary)
-	r.Get("/users/:user_id/summaries/data", g.dataSummary)
-	r.Get("/users/:user_id/health-scores", g.healthScores)
-	r.Get("/users/:user_id/data-sources", g.dataSources)
-	r.Get("/meta/coverage", g.coverage)
-}
-
 // dayQuery reads start_date and end_date, both required local days.
 func (g *Gateway) dayQuery(c *fiber.Ctx) (reads.DayQuery, error) {
 	u, err := g.readUser(c)

@@ -322,6 +322,8 @@ type Tables struct {
 	Applications    *Table[schemas.Application]
 	RefreshTokens   *Table[schemas.RefreshToken]
 	InvitationCodes *Table[schemas.InvitationCode]
+	// OAuthStates holds the OAuth states callbacks used, by keyed hash.
+	OAuthStates *Table[schemas.OAuthState]
 
 	// SyncRuns is the latest state of each sync run (imports), by run id.
 	SyncRuns *Table[schemas.SyncRun]
@@ -349,6 +351,7 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		Applications:    NewTable[schemas.Application](s, t.State(schemas.StateApplications)),
 		RefreshTokens:   NewTable[schemas.RefreshToken](s, t.State(schemas.StateRefreshTokens)),
 		InvitationCodes: invitationCodes(s, t),
+		OAuthStates:     oauthStates(s, t),
 
 		SyncRuns: NewTable[schemas.SyncRun](s, t.State(schemas.StateSyncRuns)),
 
@@ -365,4 +368,11 @@ func invitationCodes(s *Store, t schemas.Topics) *Table[schemas.InvitationCode] 
 	codes := NewTable[schemas.InvitationCode](s, t.State(schemas.StateInvitationCodes))
 	codes.SetMerge(schemas.FirstRedemption)
 	return codes
+}
+
+// oauthStates is the used OAuth states table: the first claim of a state wins.
+func oauthStates(s *Store, t schemas.Topics) *Table[schemas.OAuthState] {
+	states := NewTable[schemas.OAuthState](s, t.State(schemas.StateOAuthStates))
+	states.SetMerge(schemas.FirstClaim)
+	return states
 }
