@@ -115,6 +115,13 @@ func (g *Gateway) sleepEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	switch c.Query("filter_by_priority") {
+	case "", "false":
+	case "true":
+		q.FilterByPriority, q.Priorities = true, g.priorities(u.Tenant)
+	default:
+		return badRequest("invalid_query", "filter_by_priority: must be true or false")
+	}
 	pg, err := g.reads.SleepSessions(c.UserContext(), q)
 	if err != nil {
 		return g.readFailure(c, err)

@@ -18,6 +18,9 @@ package gateway
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/internal/reads"
 )
 
 // Role is what an API key may do. Roles are ordered: each one may do what
@@ -145,6 +148,23 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/users/:user_id/timeseries", role: RoleRead, handler: g.timeseries},
 		{method: "GET", path: "/users/:user_id/events/workouts", role: RoleRead, handler: g.workoutEvents},
 		{method: "GET", path: "/users/:user_id/events/sleep", role: RoleRead, handler: g.sleepEvents},
+		{method: "DELETE", path: "/users/:user_id/events/workouts/:id", role: RoleMember, handler: g.deleteEvent(reads.WorkoutRecord, ingest.DeleteWorkouts)},
+		{method: "DELETE", path: "/users/:user_id/events/sleep/:id", role: RoleMember, handler: g.deleteEvent(reads.SleepRecord, ingest.DeleteSleep)},
+		{method: "GET", path: "/users/:user_id/summaries/activity", role: RoleRead, handler: g.activitySummary},
+		{method: "GET", path: "/users/:user_id/summaries/sleep", role: RoleRead, handler: g.sleepSummary},
+		{method: "GET", path: "/users/:user_id/summaries/recovery", role: RoleRead, handler: g.recoverySummary},
+		{method: "GET", path: "/users/:user_id/summaries/body", role: RoleRead, handler: g.bodySummary},
+		{method: "GET", path: "/users/:user_id/summaries/data", role: RoleRead, handler: g.dataSummary},
+		{method: "GET", path: "/users/:user_id/health-scores", role: RoleRead, handler: g.healthScores},
+		{method: "GET", path: "/users/:user_id/data-sources", role: RoleRead, handler: g.dataSources},
+		{method: "GET", path: "/meta/coverage", role: RoleRead, handler: g.coverage},
+		// Data-source priorities (priorities.go).
+		{method: "GET", path: "/priorities/providers", role: RoleRead, handler: g.getPriorities(providerPriorities)},
+		{method: "PUT", path: "/priorities/providers", role: RoleAdmin, body: bodyJSON, handler: g.putPriorities(providerPriorities)},
+		{method: "PUT", path: "/priorities/providers/:name", role: RoleAdmin, body: bodyJSON, handler: g.putPriority(providerPriorities)},
+		{method: "GET", path: "/priorities/device-types", role: RoleRead, handler: g.getPriorities(deviceTypePriorities)},
+		{method: "PUT", path: "/priorities/device-types", role: RoleAdmin, body: bodyJSON, handler: g.putPriorities(deviceTypePriorities)},
+		{method: "PUT", path: "/priorities/device-types/:name", role: RoleAdmin, body: bodyJSON, handler: g.putPriority(deviceTypePriorities)},
 
 		{method: "POST", path: "/sdk/users/:user_id/sync", role: RoleMember, body: bodyData, handler: g.sdkSync},
 		{method: "POST", path: "/sdk/users/:user_id/logs", role: RoleMember, body: bodyData, handler: g.sdkLogs},

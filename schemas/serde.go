@@ -87,6 +87,7 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	}
 	b = append(b, Binding{t.State(StateEndpointHealth), EndpointHealth{}})
 	b = append(b, Binding{t.State(StateSyncRuns), SyncRun{}})
+	b = append(b, Binding{t.State(StatePriorities), SourcePriorities{}})
 	b = append(b, Binding{t.State(StateConnections), Connection{}}, Binding{t.IngestJobs(), IngestJob{}})
 	b = append(b, t.sdkBindings()...)
 	b = append(b, t.changeBindings()...)

@@ -138,7 +138,7 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		kafka.TopicSpec{Name: t.State(schemas.StateConnections), Partitions: 1, Compacted: true},
 		kafka.TopicSpec{Name: t.IngestJobs(), Partitions: partitions},
 	)
-	for _, s := range []string{schemas.StateTenants, schemas.StateAPIKeys, schemas.StateUsers, schemas.StateEndpoints} {
+	for _, s := range []string{schemas.StateTenants, schemas.StateAPIKeys, schemas.StateUsers, schemas.StateEndpoints, schemas.StatePriorities} {
 		specs = append(specs, kafka.TopicSpec{Name: t.State(s), Partitions: 1, Compacted: true})
 	}
 	// The SDK flow: its configuration tables, its log topic, and the

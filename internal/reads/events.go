@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // EventQuery asks for one user's workouts or sleep sessions. A workout is
@@ -29,6 +31,12 @@ type EventQuery struct {
 	// Limit is the page size (0 is DefaultLimit); Cursor a page's cursor.
 	Limit  int
 	Cursor string
+	// FilterByPriority keeps, for sleep, only the sessions of the best
+	// source of each wake-up day (by Priorities; zero is the defaults).
+	FilterByPriority bool
+	Priorities       Priorities
+	// only is, when set, the (wake-up day, source id) pairs kept.
+	only [][2]string
 }
 
 // Workout is a current workout, with Open Wearables' fields.
@@ -105,7 +113,8 @@ func (q *EventQuery) binding(route string) string {
 		}
 		return strconv.FormatInt(t.UnixMilli(), 10)
 	}
-	return binding(route, q.Tenant, q.UserID, ms(q.StartTime), ms(q.EndTime), q.StartDate, q.EndDate, q.RecordType)
+	return binding(route, q.Tenant, q.UserID, ms(q.StartTime), ms(q.EndTime), q.StartDate, q.EndDate, q.RecordType,
+		strconv.FormatBool(q.FilterByPriority))
 }
 
 // eventSQL is the page query of a table whose FINAL must not see a time
@@ -137,6 +146,18 @@ func eventSQL(columns, table, timeCol string, q EventQuery, cur *cursor) (page s
 	if q.RecordType != "" {
 		where = append(where, "positionCaseInsensitive(type, ?) > 0")
 		args = append(args, q.RecordType)
+	}
+	if q.only != nil {
+		pairs := make([]string, 0, len(q.only))
+		for _, p := range q.only {
+			pairs = append(pairs, "(?, ?)")
+			args = append(args, p[0], p[1])
+		}
+		if len(pairs) == 0 {
+			where = append(where, "0")
+		} else {
+			where = append(where, "(toString("+localDay+"), source_id) IN ("+strings.Join(pairs, ", ")+")")
+		}
 	}
 	from := " FROM (SELECT *, toString(id) AS rid FROM " + table + " FINAL WHERE tenant_id = ? AND user_id = toUUID(?))"
 	count, countArgs = "SELECT count()"+from+" WHERE "+strings.Join(where, " AND "), args
@@ -219,6 +240,11 @@ func (r *Reader) SleepSessions(ctx context.Context, q EventQuery) (Page[Sleep], 
 		return Page[Sleep]{}, err
 	}
 	ctx = finalContext(ctx)
+	if q.FilterByPriority {
+		if q.only, err = r.bestSleepPairs(ctx, q); err != nil {
+			return Page[Sleep]{}, err
+		}
+	}
 	page, args, count, countArgs := eventSQL(sleepColumns, "sleep", "end_time", q, cur)
 	total, err := r.count(ctx, count, countArgs)
 	if err != nil {
@@ -231,26 +257,9 @@ func (r *Reader) SleepSessions(ctx context.Context, q EventQuery) (Page[Sleep], 
 	defer rows.Close()
 	var out []Sleep
 	for rows.Next() {
-		var (
-			s            Sleep
-			zone         int16
-			nap          uint8
-			stage        []string
-			start, until []time.Time
-		)
-		if err := rows.Scan(&s.ID, &s.StartTime, &s.EndTime, &zone, &s.Source.ID, &s.Source.Provider, &s.Source.Device,
-			&s.Source.DeviceType, &s.Source.Name, &s.DurationSeconds, &s.SleepDurationSeconds, &s.InBedSeconds,
-			&s.EfficiencyPercent, &s.Stages.Awake, &s.Stages.Light, &s.Stages.Deep, &s.Stages.REM,
-			&nap, &stage, &start, &until); err != nil {
-			return Page[Sleep]{}, fmt.Errorf("cannot read sleep sessions: %w", err)
-		}
-		s.ZoneOffset, s.IsNap = int32(zone), nap == 1
-		s.StartTime, s.EndTime = s.StartTime.UTC(), s.EndTime.UTC()
-		s.Intervals = make([]SleepInterval, 0, len(stage))
-		for i := range stage {
-			if i < len(start) && i < len(until) {
-				s.Intervals = append(s.Intervals, SleepInterval{Stage: stage[i], Start: start[i].UTC(), End: until[i].UTC()})
-			}
+		s, err := scanSleep(rows)
+		if err != nil {
+			return Page[Sleep]{}, err
 		}
 		out = append(out, s)
 	}
@@ -261,4 +270,68 @@ func (r *Reader) SleepSessions(ctx context.Context, q EventQuery) (Page[Sleep], 
 		return cursor{Sec: s.StartTime.Unix(), ID: s.ID}
 	}}
 	return pg.page(out, total), nil
+}
+
+// scanSleep reads one row of sleepColumns.
+func scanSleep(rows driver.Rows) (Sleep, error) {
+	var (
+		s            Sleep
+		zone         int16
+		nap          uint8
+		stage        []string
+		start, until []time.Time
+	)
+	if err := rows.Scan(&s.ID, &s.StartTime, &s.EndTime, &zone, &s.Source.ID, &s.Source.Provider, &s.Source.Device,
+		&s.Source.DeviceType, &s.Source.Name, &s.DurationSeconds, &s.SleepDurationSeconds, &s.InBedSeconds,
+		&s.EfficiencyPercent, &s.Stages.Awake, &s.Stages.Light, &s.Stages.Deep, &s.Stages.REM,
+		&nap, &stage, &start, &until); err != nil {
+		return Sleep{}, fmt.Errorf("cannot read sleep sessions: %w", err)
+	}
+	s.ZoneOffset, s.IsNap = int32(zone), nap == 1
+	s.StartTime, s.EndTime = s.StartTime.UTC(), s.EndTime.UTC()
+	s.Intervals = make([]SleepInterval, 0, len(stage))
+	for i := range stage {
+		if i < len(start) && i < len(until) {
+			s.Intervals = append(s.Intervals, SleepInterval{Stage: stage[i], Start: start[i].UTC(), End: until[i].UTC()})
+		}
+	}
+	return s, nil
+}
+
+// bestSleepPairs is, for each wake-up day of q's range, the best source
+// that slept that day (see bestSleepSource).
+func (r *Reader) bestSleepPairs(ctx context.Context, q EventQuery) ([][2]string, error) {
+	if q.Priorities.Providers == nil && q.Priorities.DeviceTypes == nil {
+		q.Priorities = DefaultPriorities()
+	}
+	all := q
+	all.Limit, all.FilterByPriority = MaxLimit, false
+	sql, args, _, _ := eventSQL("end_time, zone_offset, source_id, provider, device_type, is_nap", "sleep", "end_time", all, nil)
+	sql = strings.TrimSuffix(sql, " LIMIT "+strconv.Itoa(MaxLimit+1))
+	rows, err := r.conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read sleep sources: %w", err)
+	}
+	defer rows.Close()
+	var sessions []Sleep
+	for rows.Next() {
+		var (
+			s    Sleep
+			zone int16
+			nap  uint8
+		)
+		if err := rows.Scan(&s.EndTime, &zone, &s.Source.ID, &s.Source.Provider, &s.Source.DeviceType, &nap); err != nil {
+			return nil, fmt.Errorf("cannot read sleep sources: %w", err)
+		}
+		s.EndTime, s.ZoneOffset, s.IsNap = s.EndTime.UTC(), int32(zone), nap == 1
+		sessions = append(sessions, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read sleep sources: %w", err)
+	}
+	out := [][2]string{}
+	for day, c := range bestSleepSource(q.Priorities, sessions) {
+		out = append(out, [2]string{day, c.source.ID})
+	}
+	return out, nil
 }

@@ -333,6 +333,9 @@ type Tables struct {
 	// user id, which provider webhooks name.
 	Connections   *Table[schemas.Connection]
 	ProviderUsers *ProviderUsers
+
+	// Priorities are each tenant's data-source priorities, by tenant.
+	Priorities *Table[schemas.SourcePriorities]
 }
 
 // NewTables registers the configuration tables on s.
@@ -354,6 +357,8 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 
 		Connections:   conns,
 		ProviderUsers: newProviderUsers(conns),
+
+		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
 	}
 }
 
