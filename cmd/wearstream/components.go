@@ -98,6 +98,7 @@ func process(ctx context.Context, env *app.Env) error {
 		Serde:          env.Serde,
 		Logger:         env.Logger.With("component", "process"),
 		MaxRecordBytes: int32(env.Config.MaxBodyBytes + 1<<20),
+		ExtraOpts:      groupMembership(),
 	})
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func process(ctx context.Context, env *app.Env) error {
 
 // sink runs the ClickHouse sink until ctx ends.
 func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(env.Brokers...),
 		kgo.ConsumerGroup(sinkGroup),
 		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries())...),
@@ -115,7 +116,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-	)
+	}, groupMembership()...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create sink consumer: %w", err)
 	}
@@ -160,6 +161,7 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Producer:    env.Producer,
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
+		ExtraOpts:   groupMembership(),
 	})
 	if err != nil {
 		return err

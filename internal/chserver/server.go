@@ -112,6 +112,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "data", "tmp"), 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create clickhouse dir: %w", err)
 	}
+	if err := stopOrphan(dir, opts.Logger); err != nil {
+		return nil, err
+	}
 	picked := opts.TCPPort == 0 || opts.HTTPPort == 0
 	for attempt := 1; ; attempt++ {
 		s, err := start(ctx, opts)
@@ -169,6 +172,10 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
+	if err := writePID(opts.Dir, s.PID); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
 
 	began := time.Now()
 	if err := s.waitReady(ctx); err != nil {
@@ -221,6 +228,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 // connections first: the server waits about 10 s for open ones.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		defer removePID(s.Dir)
 		select {
 		case <-s.exited:
 			return
