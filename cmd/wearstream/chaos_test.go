@@ -122,16 +122,20 @@ func TestChaos(t *testing.T) {
 	t.Logf("load done in %s, settled %s later", loadTook.Round(time.Second), drained.Round(time.Second))
 	r.checkAccounting(want)
 
-	// Recovery: each component killed once more, its restart must leave
-	// every group drained within recoverMax.
+	// Recovery: each component killed once more while it works on fresh
+	// uploads; after its restart every group must drain within recoverMax.
 	for _, p := range r.procs {
+		for range 3 {
+			if err := r.send.send(ctx, r.sdkUpload(r.load.samples)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		p.kill()
 		if err := p.start(); err != nil {
 			t.Fatal(err)
 		}
 		restarted := time.Now()
-		r.waitReady()
-		for range 5 {
+		for range 3 {
 			if err := r.send.send(ctx, r.sdkUpload(100)); err != nil {
 				t.Fatal(err)
 			}
@@ -142,8 +146,14 @@ func TestChaos(t *testing.T) {
 	}
 	r.checkAccounting(want)
 
-	// Every component stops within stopMax of SIGTERM.
+	// Every component stops within stopMax of SIGTERM, even while it is
+	// still joining its groups after a restart.
 	for _, p := range r.procs {
+		p.kill()
+		if err := p.start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rand.IntN(2000)) * time.Millisecond)
 		took, ok := p.terminate(r.load.stopMax)
 		if !ok {
 			t.Errorf("%s did not stop within %s of SIGTERM; log:\n%s", p.name, r.load.stopMax, p.logTail(20))
