@@ -4,37 +4,20 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/wearstream/wearstream/ingest/fit"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/processors"
 )
-
-// fitCorpus reads a test file that the FIT decoder's module ships.
-func fitCorpus(t *testing.T, name string) []byte {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/muktihari/fit").Output()
-	if err != nil {
-		t.Skipf("cannot locate the FIT module: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestImportFIT(t *testing.T) {
 	h := start(t, nil)
 	key := h.tenantKey("acme")
 	id := h.createUser(key, `{}`)
 	path := "/api/v1/users/" + id + "/import/fit"
-	one := fitCorpus(t, "from_official_sdk/Activity.fit")
-	two := fitCorpus(t, "from_official_sdk/activity_multisport.fit")
+	one := ingesttest.FITCorpus(t, "from_official_sdk/Activity.fit")
+	two := ingesttest.FITCorpus(t, "from_official_sdk/activity_multisport.fit")
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -29,10 +29,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/internal/kafka"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -50,6 +50,22 @@ type Config struct {
 	Logger  *slog.Logger
 	// MaxRecordBytes is the largest record to fetch (raw bodies can be big).
 	MaxRecordBytes int32
+	// MaxBatchBytes bounds a produced record batch; it must not exceed the
+	// max.message.bytes of any topic the processor writes (franz-go's
+	// default of about 1 MB when zero).
+	MaxBatchBytes int32
+	// MaxProduceAttempts is how often a raw event's records may be
+	// refused by Kafka before it is dead-lettered
+	// (DefaultMaxProduceAttempts when zero).
+	MaxProduceAttempts int
+	// InstanceID names this processor instance, stable across restarts
+	// (the host name when empty): its transactional id derives from it,
+	// so a restarted instance fences its predecessor's open transaction
+	// at once instead of waiting for it to time out.
+	InstanceID string
+	// Compression is the codec of produced batches
+	// (WEARSTREAM_KAFKA_COMPRESSION; gzip when empty).
+	Compression string
 	// MaxTrackedRecords bounds the workouts and sleep sessions remembered
 	// per raw partition (DefaultMaxTrackedRecords when zero).
 	MaxTrackedRecords int
@@ -71,11 +87,15 @@ type Stats struct {
 
 // Processor is one member of the processor group.
 type Processor struct {
-	cfg     Config
-	sess    *kgo.GroupTransactSession
-	stats   Stats
-	sleep   *changelog[*schemas.SleepState]
-	records *changelog[tracked]
+	cfg      Config
+	sess     *kgo.GroupTransactSession
+	stats    Stats
+	sleep    *changelog[*schemas.SleepState]
+	records  *changelog[tracked]
+	failures *refusals
+	// isolate makes the next transaction flush after each raw event,
+	// after one whose refused records came from several raw events.
+	isolate bool
 }
 
 // New creates a processor and joins the group.
@@ -86,7 +106,9 @@ func New(cfg Config) (*Processor, error) {
 	if cfg.MaxTrackedRecords <= 0 {
 		cfg.MaxTrackedRecords = DefaultMaxTrackedRecords
 	}
-	host, _ := os.Hostname()
+	if cfg.InstanceID == "" {
+		cfg.InstanceID, _ = os.Hostname()
+	}
 	sleep := newChangelog(cfg.Topics.State(schemas.StateSleepOpen), cfg.Brokers, func(b []byte) (*schemas.SleepState, error) {
 		st := new(schemas.SleepState)
 		return st, cfg.Serde.Decode(b, st)
@@ -98,11 +120,17 @@ func New(cfg Config) (*Processor, error) {
 	}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
-		// Every instance needs its own transactional id; fencing of zombies
-		// comes from the group generation (KIP-447), not from the id.
-		kgo.TransactionalID(fmt.Sprintf("wearstream-process-%s-%s", host, uuid.NewString()[:8])),
+		// Each instance keeps its transactional id across restarts, so a
+		// restarted instance fences its predecessor and aborts the
+		// transaction the predecessor left open at once. Fencing of
+		// zombies during rebalances comes from the group generation
+		// (KIP-447). Two live instances must never share an id.
+		kgo.TransactionalID("wearstream-process-" + cfg.InstanceID),
 		kgo.TransactionTimeout(60 * time.Second),
 		kgo.ConsumerGroup(Group),
+		// Static membership: a restarted instance takes its partitions
+		// back at once instead of after the session timeout.
+		kgo.InstanceID("wearstream-process-" + cfg.InstanceID),
 		kgo.ConsumeRegex(),
 		kgo.ConsumeTopics("^" + regexp.QuoteMeta(cfg.Topics.RawPrefix()) + ".+"),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
@@ -110,8 +138,8 @@ func New(cfg Config) (*Processor, error) {
 		kgo.RequireStableFetchOffsets(),
 		kgo.FetchMaxPartitionBytes(cfg.MaxRecordBytes),
 		kgo.FetchMaxBytes(cfg.MaxRecordBytes),
-		kgo.ProducerBatchMaxBytes(16 << 20),
 		kgo.MetadataMaxAge(30 * time.Second),
+		kafka.Compression(cfg.Compression),
 		kgo.RecordPartitioner(changelogPartitioner{
 			changelogs: []string{sleep.topic, records.topic},
 			fallback:   kgo.UniformBytesPartitioner(64<<10, true, true, nil),
@@ -119,12 +147,15 @@ func New(cfg Config) (*Processor, error) {
 		kgo.OnPartitionsRevoked(forget),
 		kgo.OnPartitionsLost(forget),
 	}
+	if cfg.MaxBatchBytes > 0 {
+		opts = append(opts, kgo.ProducerBatchMaxBytes(cfg.MaxBatchBytes))
+	}
 	opts = append(opts, cfg.ExtraOpts...)
 	sess, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create processor session: %w", err)
 	}
-	return &Processor{cfg: cfg, sess: sess, sleep: sleep, records: records}, nil
+	return &Processor{cfg: cfg, sess: sess, sleep: sleep, records: records, failures: newRefusals(cfg.MaxProduceAttempts)}, nil
 }
 
 // Stats returns the processor's counters.
@@ -163,45 +194,64 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	if err := p.sess.Begin(); err != nil {
 		return fmt.Errorf("cannot begin transaction: %w", err)
 	}
-	var produceErr atomic.Value
-	produce := func(r *kgo.Record) {
-		p.sess.Produce(ctx, r, func(_ *kgo.Record, err error) {
-			if err != nil {
-				produceErr.CompareAndSwap(nil, err)
-			}
-		})
+	// Every produce result is kept, with the raw record it came from:
+	// the decision to commit is taken from all of them after the flush.
+	results := newProduceResults()
+	produce := func(from *kgo.Record, r *kgo.Record) {
+		p.sess.Produce(ctx, r, func(r *kgo.Record, err error) { results.done(from, r, err) })
 	}
+	isolate := p.isolate
 	var raws, records, dead, skipped, unchanged int64
 	for _, prep := range p.normalizeAll(fetches.Records()) {
 		r := prep.record
 		raws++
-		out, n, same, err := p.emit(prep)
+		var out []*kgo.Record
+		var n, same int
+		// A raw event whose records Kafka refused too often is
+		// dead-lettered with Kafka's reason, before emit changes any
+		// state for it.
+		err := p.failures.deadLetterCause(r)
+		if err == nil {
+			out, n, same, err = p.emit(prep)
+		}
 		if errors.Is(err, errRestore) {
-			produceErr.CompareAndSwap(nil, err)
-			continue
+			results.fail(err)
+			break
 		}
 		if err != nil {
 			dl, derr := p.deadLetter(r, err)
 			if derr != nil {
-				produceErr.CompareAndSwap(nil, derr)
-				continue
+				results.fail(derr)
+				break
 			}
-			produce(dl)
+			produce(r, dl)
 			dead++
-			continue
+		} else {
+			skipped += int64(n)
+			unchanged += int64(same)
+			for _, o := range out {
+				produce(r, o)
+			}
+			records += int64(len(out))
 		}
-		skipped += int64(n)
-		unchanged += int64(same)
-		for _, o := range out {
-			produce(o)
+		if isolate {
+			// Recovering from a refused record: flush after each raw
+			// event, so that a refusal names its raw event alone.
+			if err := p.sess.Client().Flush(ctx); err != nil {
+				results.fail(err)
+			}
+			if results.failed() {
+				break
+			}
 		}
-		records += int64(len(out))
 	}
-	// End flushes, then commits the offsets and the produced records in
-	// one transaction. If anything failed, abort: the batch is consumed
-	// again from the last committed offsets.
+	// Flush first, then decide from every produce result: a record that
+	// failed while being flushed must abort the transaction too.
+	if err := p.sess.Client().Flush(ctx); err != nil {
+		results.fail(err)
+	}
 	commit := kgo.TryCommit
-	if produceErr.Load() != nil {
+	if results.failed() {
 		commit = kgo.TryAbort
 	}
 	committed, err := p.sess.End(ctx, commit)
@@ -212,15 +262,30 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 		p.records.reset()
 	}
 	if err != nil {
+		p.stats.Aborted.Add(1)
 		return fmt.Errorf("cannot end transaction: %w", err)
 	}
 	if !committed {
 		p.stats.Aborted.Add(1)
-		if e, _ := produceErr.Load().(error); e != nil {
-			return fmt.Errorf("aborted after a produce error: %w", e)
+		cause := results.err()
+		if cause == nil {
+			return errors.New("transaction aborted (group rebalanced)")
 		}
-		return errors.New("transaction aborted (group rebalanced)")
+		// Records that Kafka refused for what they are (too large,
+		// invalid) are held against the raw event they came from; when
+		// several raw events are suspects, the next attempt flushes
+		// after each one to tell which.
+		suspects := results.refusedFrom()
+		switch {
+		case len(suspects) == 1 || isolate && len(suspects) > 0:
+			p.failures.hold(suspects[0], results.refusal(suspects[0]))
+		case len(suspects) > 1:
+			p.isolate = true
+		}
+		return fmt.Errorf("aborted after a produce error: %w", cause)
 	}
+	p.isolate = false
+	p.failures.committed(fetches.Records())
 	p.stats.RawEvents.Add(raws)
 	p.stats.Records.Add(records)
 	p.stats.DeadLetters.Add(dead)
@@ -332,9 +397,11 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 	t := p.cfg.Topics
 	for _, batches := range [][]schemas.SampleBatch{dels.samples, recs.Samples} {
 		for i := range batches {
-			if err := add(t.Samples(), batches[i].UserID, batches[i]); err != nil {
+			parts, err := p.sampleRecords(t.Samples(), batches[i])
+			if err != nil {
 				return nil, 0, 0, err
 			}
+			out = append(out, parts...)
 		}
 	}
 	for i := range recs.Workouts {

@@ -13,7 +13,6 @@ import (
 	"github.com/wearstream/wearstream/internal/app"
 	"github.com/wearstream/wearstream/internal/config"
 	"github.com/wearstream/wearstream/processors"
-	"github.com/wearstream/wearstream/schemas"
 	chsink "github.com/wearstream/wearstream/sinks/clickhouse"
 	"github.com/wearstream/wearstream/sinks/webhooks"
 )
@@ -98,7 +97,10 @@ func process(ctx context.Context, env *app.Env) error {
 		Serde:          env.Serde,
 		Logger:         env.Logger.With("component", "process"),
 		MaxRecordBytes: int32(env.Config.MaxBodyBytes + 1<<20),
-		ExtraOpts:      groupMembership(),
+		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
+		InstanceID:     env.Config.InstanceID,
+		Compression:    env.Config.KafkaCompression,
+		ExtraOpts:      groupTimeouts(),
 	})
 	if err != nil {
 		return err
@@ -116,7 +118,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-	}, groupMembership()...)...)
+	}, groupMembership(env.Config)...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create sink consumer: %w", err)
 	}
@@ -129,23 +131,12 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		BatchRows: env.Config.SinkBatchRows,
 		BatchWait: env.Config.SinkBatchWait,
 		Logger:    logger,
-		OnBadRecord: func(r *kgo.Record, err error) {
-			deadLetter(ctx, env, logger, r, "sink", err)
+		OnBadRecord: func(ctx context.Context, r *kgo.Record, cause error) error {
+			logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
+			return env.DeadLetter(ctx, r, "sink", cause)
 		},
 	})
 	return s.Run(ctx)
-}
-
-// deadLetter sends a record a stage cannot handle to the dead-letter topic.
-func deadLetter(ctx context.Context, env *app.Env, logger *slog.Logger, r *kgo.Record, stage string, cause error) {
-	logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
-	value, err := env.Serde.Encode(schemas.DeadLetter{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Stage: stage, Error: cause.Error(), FailedAt: r.Timestamp.UTC()})
-	if err == nil {
-		err = env.Producer.ProduceSync(ctx, &kgo.Record{Topic: env.Topics.DLQ(), Key: r.Key, Value: value}).FirstErr()
-	}
-	if err != nil {
-		logger.Error("cannot dead-letter record", "topic", r.Topic, "offset", r.Offset, "err", err)
-	}
 }
 
 // deliver runs the webhook delivery consumer until ctx ends.
@@ -161,7 +152,7 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Producer:    env.Producer,
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
-		ExtraOpts:   groupMembership(),
+		ExtraOpts:   groupMembership(env.Config),
 	})
 	if err != nil {
 		return err

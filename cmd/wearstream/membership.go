@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/internal/config"
 )
 
 // groupSessionTimeout is how long the broker waits for a silent member
@@ -25,10 +27,11 @@ const groupSessionTimeout = 10 * time.Second
 // timeout or less, so that a member survives a lost heartbeat or two.
 const groupHeartbeat = time.Second
 
-// instanceID names this process in consumer groups and transactions.
-func instanceID() string {
-	if id := os.Getenv("WEARSTREAM_INSTANCE_ID"); id != "" {
-		return id
+// instanceID names this process in consumer groups: WEARSTREAM_INSTANCE_ID,
+// or the host name.
+func instanceID(cfg config.Config) string {
+	if cfg.InstanceID != "" {
+		return cfg.InstanceID
 	}
 	host, err := os.Hostname()
 	if err != nil || host == "" {
@@ -39,9 +42,14 @@ func instanceID() string {
 
 // groupMembership returns the client options that make this process a
 // static member of its consumer groups with a short session timeout.
-func groupMembership() []kgo.Opt {
+func groupMembership(cfg config.Config) []kgo.Opt {
+	return append([]kgo.Opt{kgo.InstanceID(instanceID(cfg))}, groupTimeouts()...)
+}
+
+// groupTimeouts returns the short session timeout and its heartbeat, for
+// clients that name their static member themselves (the processor).
+func groupTimeouts() []kgo.Opt {
 	return []kgo.Opt{
-		kgo.InstanceID(instanceID()),
 		kgo.SessionTimeout(groupSessionTimeout),
 		kgo.HeartbeatInterval(groupHeartbeat),
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -12,7 +13,7 @@ import (
 // normaliser): no panic, and what comes out is well formed.
 func FuzzNormalize(f *testing.F) {
 	f.Add(encodedActivity(f))
-	dir := corpusDir(f)
+	dir := ingesttest.FITCorpusDir(f)
 	for _, name := range []string{"from_official_sdk/activity_multisport.fit", "from_official_sdk/activity_poolswim.fit", "from_official_sdk/activity_truncated.fit"} {
 		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
 			f.Add(b)
@@ -43,7 +44,7 @@ func FuzzNormalize(f *testing.F) {
 }
 
 func BenchmarkNormalize(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(corpusDir(b), "big_activity.fit"))
+	data, err := os.ReadFile(filepath.Join(ingesttest.FITCorpusDir(b), "big_activity.fit"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/muktihari/fit/profile/typedef"
 
 	"github.com/wearstream/wearstream/ingest"
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -180,21 +180,11 @@ func TestDecodeErrors(t *testing.T) {
 	f("truncated", good[:len(good)-100], "truncated")
 }
 
-// corpusDir is the test files the decoder's module ships.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/muktihari/fit").Output()
-	if err != nil {
-		t.Skipf("cannot locate the FIT module: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "testdata")
-}
-
 // The FIT SDK's example activities and a large real one, from the
 // decoder's module: sessions, laps and records come out as the FIT SDK's
 // own decoder reports them.
 func TestNormalizeCorpus(t *testing.T) {
-	dir := corpusDir(t)
+	dir := ingesttest.FITCorpusDir(t)
 	f := func(name string, workouts, laps, heartRate int, wantType string) {
 		t.Helper()
 		b, err := os.ReadFile(filepath.Join(dir, name))

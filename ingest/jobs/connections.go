@@ -161,8 +161,8 @@ func Connect(ctx context.Context, env *app.Env, tenant, userID, provider string,
 	})
 }
 
-// Revoke ends a connection: its tokens are dropped, its status is revoked
-// with reason, and connection.revoked is produced. Revoking a revoked
+// Revoke ends a connection: connection.revoked is produced, then its tokens
+// are dropped and its status is revoked with reason. Revoking a revoked
 // connection does nothing.
 func Revoke(ctx context.Context, env *app.Env, key, reason string, now time.Time) (schemas.Connection, error) {
 	c, ok := env.Tables.Connections.Get(key)
@@ -173,16 +173,20 @@ func Revoke(ctx context.Context, env *app.Env, key, reason string, now time.Time
 		return c, nil
 	}
 	now = now.UTC().Truncate(time.Millisecond)
-	c.Status, c.Reason = schemas.ConnectionRevoked, reason
-	c.AccessTokenEnc, c.RefreshTokenEnc, c.ExpiresAt = nil, nil, time.Time{}
-	c.UpdatedAt = now
-	if err := env.Tables.Connections.Put(ctx, key, c); err != nil {
-		return c, err
-	}
-	return c, Lifecycle(ctx, env, schemas.Lifecycle{
+	// The event goes first, with an id from the connection's state before
+	// the change: a revoke that fails after it runs again with the same id.
+	err := Lifecycle(ctx, env, schemas.Lifecycle{
+		ID:     schemas.NameID(c.Tenant, c.UserID, schemas.EventConnectionRevoked, c.ID, c.UpdatedAt.UTC().Format(time.RFC3339Nano)),
 		Tenant: c.Tenant, UserID: c.UserID, Type: schemas.EventConnectionRevoked, Provider: c.Provider,
 		OccurredAt: now, ConnectionID: c.ID, Reason: reason, Status: schemas.ConnectionRevoked,
 	})
+	if err != nil {
+		return c, err
+	}
+	c.Status, c.Reason = schemas.ConnectionRevoked, reason
+	c.AccessTokenEnc, c.RefreshTokenEnc, c.ExpiresAt = nil, nil, time.Time{}
+	c.UpdatedAt = now
+	return c, env.Tables.Connections.Put(ctx, key, c)
 }
 
 // Session opens provider p's API for connection c, refreshing the token

@@ -49,19 +49,21 @@ func runOf(env *app.Env, j schemas.IngestJob, now time.Time) schemas.SyncRun {
 	}
 }
 
-// saveRun stores r and, when event is not empty, produces it.
+// saveRun stores r and, when event is not empty, first produces it: a run
+// is never recorded as ended without its event, and a job that failed
+// between the two runs again and produces the event again, with the same id.
 func saveRun(ctx context.Context, env *app.Env, r schemas.SyncRun, event string) error {
-	if err := env.Tables.SyncRuns.Put(ctx, r.ID, r); err != nil {
-		return err
+	if event != "" {
+		err := Lifecycle(ctx, env, schemas.Lifecycle{
+			ID: schemas.NameID(r.Tenant, r.ID, event), Tenant: r.Tenant, UserID: r.UserID, Type: event,
+			Provider: r.Provider, OccurredAt: r.UpdatedAt, RunID: r.ID, SyncSource: r.Source,
+			Message: r.Message, Status: r.Status, Error: r.Error, ItemsProcessed: r.ItemsProcessed,
+		})
+		if err != nil {
+			return err
+		}
 	}
-	if event == "" {
-		return nil
-	}
-	return Lifecycle(ctx, env, schemas.Lifecycle{
-		ID: schemas.NameID(r.Tenant, r.ID, event), Tenant: r.Tenant, UserID: r.UserID, Type: event,
-		Provider: r.Provider, OccurredAt: r.UpdatedAt, RunID: r.ID, SyncSource: r.Source,
-		Message: r.Message, Status: r.Status, Error: r.Error, ItemsProcessed: r.ItemsProcessed,
-	})
+	return env.Tables.SyncRuns.Put(ctx, r.ID, r)
 }
 
 // finishRun records the end of r, failed when cause is not nil.

@@ -6,8 +6,14 @@ package jobs
 // runs, produces what it fetched to the provider's raw topic, and enqueues
 // the next step before its own offset is committed, so a run resumes where
 // it stopped after a crash (a step may run twice; ids are deterministic, so
-// the data does not duplicate). A fetch job that fails is dead-lettered
-// with the reason.
+// the data does not duplicate). A job that fails is run again, up to
+// jobAttempts times with a backoff; a job that still fails, or can never
+// run (undecodable, unknown provider or kind), is dead-lettered with the
+// reason, and a poll or backfill it belonged to is recorded as failed. A
+// job's offset is committed only once the job ran or its dead letter was
+// acknowledged; while Kafka refuses the dead letter the worker retries it
+// and consumes nothing further, and on shutdown it leaves the job
+// uncommitted, so it runs again after a restart: no job is dropped silently.
 
 import (
 	"context"
@@ -121,12 +127,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		fetches.EachError(func(t string, p int32, err error) {
 			w.logger.Warn("ingest fetch error", "topic", t, "partition", p, "err", err)
 		})
-		fetches.EachRecord(func(r *kgo.Record) {
-			w.handleRecord(ctx, r)
+		for _, r := range fetches.Records() {
+			if !w.handleRecord(ctx, r) {
+				return nil // stopping: the job runs again after a restart
+			}
 			if err := cl.CommitRecords(ctx, r); err != nil && ctx.Err() == nil {
 				w.logger.Warn("cannot commit ingest job", "offset", r.Offset, "err", err)
 			}
-		})
+		}
 	}
 }
 
@@ -154,28 +162,81 @@ func (w *Worker) assign(parts []int32, owned bool) {
 	}
 }
 
-func (w *Worker) handleRecord(ctx context.Context, r *kgo.Record) {
+// jobAttempts is how many times a failing job runs before it is
+// dead-lettered; jobBackoff is the wait before the second run, doubled after.
+const (
+	jobAttempts = 3
+	jobBackoff  = time.Second
+)
+
+// errUnrunnable marks a job that fails the same way however often it runs.
+var errUnrunnable = errors.New("job cannot run")
+
+// handleRecord runs the job in r, retrying it, and dead-letters it when it
+// keeps failing. It returns false only when ctx ended before the job ran or
+// was dead-lettered: its offset must then not be committed.
+func (w *Worker) handleRecord(ctx context.Context, r *kgo.Record) bool {
 	var j schemas.IngestJob
 	if err := w.env.Serde.Decode(r.Value, &j); err != nil {
-		w.deadLetter(ctx, r, err)
-		return
+		return w.deadLetter(ctx, r, fmt.Errorf("%w: cannot decode ingest job: %w", errUnrunnable, err))
 	}
-	if err := w.Handle(ctx, j); err != nil && ctx.Err() == nil {
-		w.logger.Warn("ingest job failed", "kind", j.Kind, "provider", j.Provider, "user_id", j.UserID, "err", err)
-		w.deadLetter(ctx, r, err)
+	backoff := jobBackoff
+	for attempt := 1; ; attempt++ {
+		err := w.Handle(ctx, j)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		w.logger.Warn("ingest job failed", "kind", j.Kind, "provider", j.Provider, "user_id", j.UserID, "attempt", attempt, "err", err)
+		if attempt >= jobAttempts || errors.Is(err, errUnrunnable) {
+			w.failRun(ctx, j, err)
+			return w.deadLetter(ctx, r, fmt.Errorf("%s job failed %d times: %w", j.Kind, attempt, err))
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff *= 2
 	}
 }
 
-func (w *Worker) deadLetter(ctx context.Context, r *kgo.Record, cause error) {
-	value, err := w.env.Serde.Encode(schemas.DeadLetter{
-		Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
-		Stage: "ingest", Error: cause.Error(), FailedAt: time.Now().UTC().Truncate(time.Millisecond),
-	})
-	if err == nil {
-		err = w.env.Producer.ProduceSync(ctx, &kgo.Record{Topic: w.env.Topics.DLQ(), Key: r.Key, Value: value}).FirstErr()
+// failRun records the poll or backfill run of j, if any, as failed.
+func (w *Worker) failRun(ctx context.Context, j schemas.IngestJob, cause error) {
+	if j.Kind != ingest.TaskPoll && j.Kind != ingest.TaskBackfill || j.RunID == "" {
+		return
 	}
-	if err != nil {
-		w.logger.Error("cannot dead-letter ingest job", "offset", r.Offset, "err", err)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	run := runOf(w.env, j, now)
+	if run.Status != runInProgress {
+		return
+	}
+	if err := finishRun(ctx, w.env, run, j.Items, now, cause); err != nil {
+		w.logger.Warn("cannot record the failed run", "run_id", j.RunID, "err", err)
+	}
+}
+
+// deadLetter writes r to the dead-letter topic, retrying with a backoff
+// until Kafka acknowledges it. It returns false when ctx ended first.
+func (w *Worker) deadLetter(ctx context.Context, r *kgo.Record, cause error) bool {
+	backoff := 100 * time.Millisecond
+	for {
+		err := w.env.DeadLetter(ctx, r, "ingest", cause)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		w.logger.Error("cannot dead-letter ingest job; retrying", "offset", r.Offset, "in", backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
 	}
 }
 
@@ -184,7 +245,7 @@ func (w *Worker) deadLetter(ctx context.Context, r *kgo.Record, cause error) {
 func (w *Worker) Handle(ctx context.Context, j schemas.IngestJob) error {
 	p, ok := ingest.Lookup(j.Provider)
 	if !ok {
-		return fmt.Errorf("unknown provider %q", j.Provider)
+		return fmt.Errorf("%w: unknown provider %q", errUnrunnable, j.Provider)
 	}
 	key := schemas.ConnectionKey(j.Tenant, j.UserID, j.Provider)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -233,7 +294,7 @@ func (w *Worker) Handle(ctx context.Context, j schemas.IngestJob) error {
 		}
 		return w.env.Tables.Connections.Put(ctx, key, c)
 	}
-	return fmt.Errorf("unknown job kind %q", j.Kind)
+	return fmt.Errorf("%w: unknown job kind %q", errUnrunnable, j.Kind)
 }
 
 // step runs one step of a poll or backfill and enqueues the next.

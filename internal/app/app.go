@@ -36,10 +36,21 @@ type Env struct {
 	Box      *secrets.Box
 }
 
-// rawMaxMessageBytes is the largest raw record: the largest accepted body
-// plus room for the envelope.
-func rawMaxMessageBytes(cfg config.Config) int {
-	return cfg.MaxBodyBytes + 64<<10
+// MaxRecordBytes bounds a record batch of every producer: the largest
+// accepted body plus room for the RawEvent envelope, or for the dead letter
+// that carries such a raw record. Canonical records are far smaller (sample
+// batches are cut, see processors/samples.go); the bound is one for all so
+// that a producer writing to several topics (the processor writes canonical
+// records and dead letters in one transaction) agrees with each of them.
+func MaxRecordBytes(cfg config.Config) int {
+	return cfg.MaxBodyBytes + 128<<10
+}
+
+// MaxMessageBytes is the max.message.bytes of every topic wearstream
+// creates: MaxRecordBytes and room for the batch header and a compression
+// codec that does not shrink the data.
+func MaxMessageBytes(cfg config.Config) int {
+	return MaxRecordBytes(cfg) + 64<<10
 }
 
 // Open connects to Kafka and the schema registry, creates missing topics,
@@ -61,9 +72,9 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Env, er
 	}
 	e := &Env{Config: cfg, Logger: logger, Topics: schemas.NewTopics(cfg.TopicPrefix), Brokers: cfg.KafkaBrokers, Box: box}
 
-	opts := append(kafka.ProducerOpts(cfg.KafkaBrokers),
+	opts := append(kafka.ProducerOpts(cfg.KafkaBrokers, cfg.KafkaCompression),
 		kafka.Logger(logger),
-		kgo.ProducerBatchMaxBytes(int32(rawMaxMessageBytes(cfg))),
+		kgo.ProducerBatchMaxBytes(int32(MaxRecordBytes(cfg))),
 	)
 	e.Producer, err = kgo.NewClient(opts...)
 	if err != nil {
@@ -137,13 +148,13 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		kafka.TopicSpec{Name: t.State(schemas.StateRecords), Partitions: partitions, Compacted: true},
 	)
 	for _, p := range RawProviders() {
-		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions, Raw: true})
+		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}
 	return specs
 }
 
 func (e *Env) ensureTopics(ctx context.Context) error {
-	return kafka.EnsureTopics(ctx, e.Producer, e.Config.ReplicationFactor, rawMaxMessageBytes(e.Config), TopicSpecs(e.Topics, e.Config.Partitions))
+	return kafka.EnsureTopics(ctx, e.Producer, e.Config.ReplicationFactor, MaxMessageBytes(e.Config), TopicSpecs(e.Topics, e.Config.Partitions))
 }
 
 // TopicNames lists every topic name of the pipeline.

@@ -24,6 +24,8 @@ type Config struct {
 	KafkaBrokers      []string
 	SchemaRegistryURL string
 	TopicPrefix       string
+	KafkaCompression  string
+	InstanceID        string
 	Partitions        int32
 	ReplicationFactor int16
 
@@ -85,6 +87,8 @@ var Vars = []Var{
 	{"KAFKA_BROKERS", "", "Comma-separated Kafka bootstrap brokers. Required outside `dev`; in `dev`, set it to use an external cluster instead of the embedded one."},
 	{"SCHEMA_REGISTRY_URL", "", "Confluent-compatible schema registry URL. Required outside `dev`; in `dev`, set it to use an external registry."},
 	{"WEARSTREAM_TOPIC_PREFIX", "wearables.", "Prefix of every topic name."},
+	{"WEARSTREAM_KAFKA_COMPRESSION", "gzip", "Compression of every record batch wearstream produces: `none`, `gzip`, `snappy`, `lz4` or `zstd`. gzip is the default because every Kafka client reads it without extra codecs (kafkajs reads only gzip and none out of the box); lz4 and zstd cost less CPU, and consumers then need the codec (see \"Consuming the topics\")."},
+	{"WEARSTREAM_INSTANCE_ID", "", "Names this process among the instances of its component, stable across restarts (empty: the host name). The processor's transactional id and the consumer groups' static member ids derive from it, so a restarted instance takes over at once; two instances running at the same time must have different ids."},
 	{"WEARSTREAM_PARTITIONS", "6", "Partitions of each topic wearstream creates."},
 	{"WEARSTREAM_REPLICATION_FACTOR", "-1", "Replication factor of created topics; -1 uses the broker default."},
 	{"CLICKHOUSE_ADDR", "", "ClickHouse native-protocol address (host:9000). In `dev`, empty starts a child clickhouse-server."},
@@ -129,6 +133,8 @@ func Parse(getenv func(string) string) (Config, error) {
 		KafkaBrokers:          p.list("KAFKA_BROKERS"),
 		SchemaRegistryURL:     p.str("SCHEMA_REGISTRY_URL"),
 		TopicPrefix:           p.str("WEARSTREAM_TOPIC_PREFIX"),
+		KafkaCompression:      p.oneOf("WEARSTREAM_KAFKA_COMPRESSION", "none", "gzip", "snappy", "lz4", "zstd"),
+		InstanceID:            p.str("WEARSTREAM_INSTANCE_ID"),
 		Partitions:            int32(p.integer("WEARSTREAM_PARTITIONS", 1, 10000)),
 		ReplicationFactor:     int16(p.integer("WEARSTREAM_REPLICATION_FACTOR", -1, 100)),
 		ClickHouseAddr:        p.str("CLICKHOUSE_ADDR"),

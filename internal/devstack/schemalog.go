@@ -191,8 +191,11 @@ func (l *schemaLog) ensureTopic(ctx context.Context) error {
 		return nil
 	}
 	adm := kadm.NewClient(l.cl)
-	compact := "compact"
-	resp, err := adm.CreateTopic(ctx, 1, -1, map[string]*string{"cleanup.policy": &compact}, l.topic)
+	// Schemas are small; the limit is Kafka's default, stated so that it
+	// agrees with the writer's batch limit (franz-go's default, below it)
+	// whatever the broker's default.
+	compact, limit := "compact", "1048588"
+	resp, err := adm.CreateTopic(ctx, 1, -1, map[string]*string{"cleanup.policy": &compact, "max.message.bytes": &limit}, l.topic)
 	if err == nil {
 		err = resp.Err
 	}

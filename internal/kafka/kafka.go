@@ -17,12 +17,13 @@ import (
 
 // ProducerOpts are the options of every producer: acks from all in-sync
 // replicas and idempotence (franz-go's defaults, stated here on purpose),
-// a short linger for batching, and a bounded wait so that a caller learns
-// quickly when the cluster is down.
-func ProducerOpts(brokers []string) []kgo.Opt {
+// the configured compression, a short linger for batching, and a bounded
+// wait so that a caller learns quickly when the cluster is down.
+func ProducerOpts(brokers []string, compression string) []kgo.Opt {
 	return []kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
+		Compression(compression),
 		kgo.ProducerLinger(2 * time.Millisecond),
 		kgo.ProducerBatchMaxBytes(4 << 20),
 		kgo.MaxBufferedRecords(100_000),
@@ -32,38 +33,103 @@ func ProducerOpts(brokers []string) []kgo.Opt {
 	}
 }
 
+// Compression is the producer option of a WEARSTREAM_KAFKA_COMPRESSION
+// value (none, gzip, snappy, lz4, zstd); "" means gzip, which every Kafka
+// client can read without extra codecs.
+func Compression(name string) kgo.Opt {
+	codec := map[string]kgo.CompressionCodec{
+		"none":   kgo.NoCompression(),
+		"gzip":   kgo.GzipCompression(),
+		"snappy": kgo.SnappyCompression(),
+		"lz4":    kgo.Lz4Compression(),
+		"zstd":   kgo.ZstdCompression(),
+	}
+	c, ok := codec[name]
+	if !ok {
+		c = kgo.GzipCompression()
+	}
+	return kgo.ProducerBatchCompression(c)
+}
+
 // TopicSpec describes one topic to create.
 type TopicSpec struct {
 	Name       string
 	Partitions int32
 	Compacted  bool
-	// Raw topics carry whole request bodies and accept records up to the
-	// gateway's body limit.
-	Raw bool
 }
 
-// EnsureTopics creates the topics that do not exist yet. Existing topics are
-// left as they are.
-// rawMaxBytes is the max.message.bytes of raw topics.
-func EnsureTopics(ctx context.Context, cl *kgo.Client, replicas int16, rawMaxBytes int, specs []TopicSpec) error {
+// MaxMessageBytesConfig is the topic setting that bounds a record batch.
+const MaxMessageBytesConfig = "max.message.bytes"
+
+// EnsureTopics creates the topics that do not exist yet, each with
+// max.message.bytes set to maxMessageBytes, so that no topic depends on a
+// broker default that the producers' batch limits may not agree with. An
+// existing topic keeps its partitions and cleanup policy; its
+// max.message.bytes is raised to maxMessageBytes when it is lower (a topic
+// made by an older version, or by hand).
+func EnsureTopics(ctx context.Context, cl *kgo.Client, replicas int16, maxMessageBytes int, specs []TopicSpec) error {
 	adm := kadm.NewClient(cl)
+	limit := strconv.Itoa(maxMessageBytes)
+	var existing []string
 	for _, s := range specs {
-		configs := map[string]*string{}
+		configs := map[string]*string{MaxMessageBytesConfig: &limit}
 		if s.Compacted {
 			compact := "compact"
 			configs["cleanup.policy"] = &compact
-		}
-		if s.Raw {
-			max := strconv.Itoa(rawMaxBytes)
-			configs["max.message.bytes"] = &max
 		}
 		resp, err := adm.CreateTopic(ctx, s.Partitions, replicas, configs, s.Name)
 		if err == nil {
 			err = resp.Err
 		}
-		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		switch {
+		case errors.Is(err, kerr.TopicAlreadyExists):
+			existing = append(existing, s.Name)
+		case err != nil:
 			return fmt.Errorf("cannot create topic %s: %w", s.Name, err)
 		}
+	}
+	return raiseMaxMessageBytes(ctx, adm, maxMessageBytes, existing)
+}
+
+// raiseMaxMessageBytes sets max.message.bytes on the topics whose limit is
+// below limit.
+func raiseMaxMessageBytes(ctx context.Context, adm *kadm.Client, limit int, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	described, err := adm.DescribeTopicConfigs(ctx, topics...)
+	if err != nil {
+		return fmt.Errorf("cannot describe topic configs: %w", err)
+	}
+	var low []string
+	for _, rc := range described {
+		if rc.Err != nil {
+			return fmt.Errorf("cannot describe topic %s: %w", rc.Name, rc.Err)
+		}
+		for _, c := range rc.Configs {
+			if c.Key != MaxMessageBytesConfig {
+				continue
+			}
+			if n, err := strconv.Atoi(c.MaybeValue()); err != nil || n < limit {
+				low = append(low, rc.Name)
+			}
+		}
+	}
+	if len(low) == 0 {
+		return nil
+	}
+	v := strconv.Itoa(limit)
+	resps, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: MaxMessageBytesConfig, Value: &v}}, low...)
+	if err == nil {
+		for _, r := range resps {
+			if r.Err != nil {
+				err = fmt.Errorf("%s: %w", r.Name, r.Err)
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("cannot raise %s to %d: %w", MaxMessageBytesConfig, limit, err)
 	}
 	return nil
 }

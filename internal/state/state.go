@@ -2,8 +2,12 @@
 // endpoints, ...) in compacted Kafka topics, the way Kafka Connect and Schema
 // Registry keep theirs. Every process that needs a table reads its topic to
 // the end at start, then follows it, holding the latest value per key in
-// memory. A write produces the new value and returns only once this process's
-// own reader has consumed it, so the next request sees it.
+// memory. A write produces the new value and returns only once Kafka
+// acknowledged it (acks from all in-sync replicas) and this process's own
+// reader has consumed it, so the next request sees it. A write Kafka refuses,
+// or that is not read back within readBackTimeout, returns an error: the
+// caller never takes an unsaved value for a saved one, and never waits
+// forever.
 package state
 
 import (
@@ -12,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -21,6 +26,10 @@ import (
 
 // ErrClosed is returned by writes after the store was closed.
 var ErrClosed = errors.New("state store closed")
+
+// readBackTimeout bounds how long a write waits for its own reader once
+// Kafka acknowledged it.
+const readBackTimeout = 30 * time.Second
 
 // Store follows a set of compacted topics with one consumer.
 type Store struct {
@@ -166,7 +175,12 @@ func (s *Store) write(ctx context.Context, topic, key string, value []byte) erro
 	if err := s.producer.ProduceSync(ctx, rec).FirstErr(); err != nil {
 		return fmt.Errorf("cannot write %s/%s: %w", topic, key, err)
 	}
-	return s.waitFor(ctx, topic, rec.Partition, rec.Offset)
+	ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+	defer cancel()
+	if err := s.waitFor(ctx, topic, rec.Partition, rec.Offset); err != nil {
+		return fmt.Errorf("cannot read back %s/%s: %w", topic, key, err)
+	}
+	return nil
 }
 
 // Close stops following the topics.

@@ -20,7 +20,11 @@ import (
 // and versions and collapse under FINAL. A failed insert is retried with
 // backoff, forever: the sink stalls rather than dropping or skipping data.
 // Records that can never be inserted (undecodable, malformed ids) are handed
-// to OnBadRecord and skipped, so they cannot stall a partition.
+// to OnBadRecord (which dead-letters them) and skipped, so they cannot stall
+// a partition; but an offset past a bad record is committed only once
+// OnBadRecord returned nil for it. A dead letter Kafka refuses is retried
+// with the same backoff as an insert: the sink stalls rather than leave a
+// silent gap.
 //
 // The client blocks rebalances from each poll until the batch is written and
 // committed, so no partition moves to another member with records written
@@ -54,9 +58,11 @@ type Config struct {
 	// Logger receives flush, retry and bad-record events; nil discards them.
 	Logger *slog.Logger
 	// OnBadRecord receives each record that cannot be decoded or inserted,
-	// and must return only once the record is safe (dead-lettered): its
-	// offset is committed with the next batch. Nil logs and skips it.
-	OnBadRecord func(rec *kgo.Record, err error)
+	// and returns nil only once the record is safe (dead-lettered): its
+	// offset is committed with the next batch. An error keeps every offset
+	// of the batch uncommitted, and the record is handed over again. Nil
+	// logs and skips bad records.
+	OnBadRecord func(ctx context.Context, rec *kgo.Record, err error) error
 }
 
 // Stats are the sink's counters since it was created.
@@ -73,6 +79,8 @@ type Stats struct {
 	Batches uint64
 	// BadRecords counts records handed to OnBadRecord.
 	BadRecords uint64
+	// BadRecordRetries counts OnBadRecord calls that failed and were retried.
+	BadRecordRetries uint64
 	// Retries counts failed inserts that were retried.
 	Retries uint64
 	// CommitErrors counts offset commits that failed (the next commit covers them).
@@ -99,11 +107,12 @@ type Sink struct {
 	stats Stats
 
 	// The batch in progress; only Run touches it.
-	pending  Rows
-	records  int       // Kafka records in pending
-	rows     int       // table rows in pending
-	uncommit bool      // records were polled since the last commit
-	oldest   time.Time // when the first uncommitted record was polled
+	pending   Rows
+	unsettled []badRecord // bad records not yet dead-lettered
+	records   int         // Kafka records in pending
+	rows      int         // table rows in pending
+	uncommit  bool        // records were polled since the last commit
+	oldest    time.Time   // when the first uncommitted record was polled
 }
 
 // New returns a Sink for cfg, filling in defaults.
@@ -230,20 +239,61 @@ func (s *Sink) add(rec *kgo.Record) {
 	s.mu.Unlock()
 }
 
+// badRecord is a record to dead-letter before the next commit.
+type badRecord struct {
+	rec *kgo.Record
+	err error
+}
+
 func (s *Sink) bad(rec *kgo.Record, err error) {
 	s.mu.Lock()
 	s.stats.BadRecords++
 	s.mu.Unlock()
 	if s.cfg.OnBadRecord != nil {
-		s.cfg.OnBadRecord(rec, err)
+		s.unsettled = append(s.unsettled, badRecord{rec, err})
 		return
 	}
 	s.log.Error("skipping bad record", "topic", rec.Topic, "partition", rec.Partition, "offset", rec.Offset, "err", err)
 }
 
-// flush writes the pending batch, retrying until ClickHouse accepts it or
-// ctx is done, then commits every polled offset and allows rebalancing.
+// settle hands every pending bad record to OnBadRecord, retrying with
+// backoff until each was accepted or ctx is done.
+func (s *Sink) settle(ctx context.Context) error {
+	backoff := minRetryBackoff
+	for len(s.unsettled) > 0 {
+		b := s.unsettled[0]
+		err := s.cfg.OnBadRecord(ctx, b.rec, b.err)
+		if err == nil {
+			s.unsettled[0] = badRecord{}
+			s.unsettled = s.unsettled[1:]
+			backoff = minRetryBackoff
+			continue
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("cannot dead-letter bad record before shutdown: %w", err)
+		}
+		s.mu.Lock()
+		s.stats.BadRecordRetries++
+		s.mu.Unlock()
+		wait := backoff/2 + rand.N(backoff/2+1)
+		s.log.Warn("cannot dead-letter bad record, retrying", "topic", b.rec.Topic, "partition", b.rec.Partition, "offset", b.rec.Offset, "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cannot dead-letter bad record before shutdown: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+		backoff = min(2*backoff, maxRetryBackoff)
+	}
+	return nil
+}
+
+// flush dead-letters the pending bad records and writes the pending batch,
+// retrying until Kafka and ClickHouse accept them or ctx is done, then
+// commits every polled offset and allows rebalancing.
 func (s *Sink) flush(ctx context.Context) error {
+	if err := s.settle(ctx); err != nil {
+		return err
+	}
 	began := time.Now()
 	rows := s.rows
 	if rows > 0 {
@@ -305,7 +355,7 @@ func (s *Sink) flush(ctx context.Context) error {
 		s.mu.Unlock()
 		s.log.Warn("cannot commit offsets", "err", err)
 	}
-	s.pending = Rows{}
+	s.pending, s.unsettled = Rows{}, nil
 	s.records, s.rows, s.uncommit = 0, 0, false
 	s.cfg.Client.AllowRebalance()
 	return nil

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,10 +173,11 @@ type badRecords struct {
 	recs []*kgo.Record
 }
 
-func (b *badRecords) add(rec *kgo.Record, _ error) {
+func (b *badRecords) add(_ context.Context, rec *kgo.Record, _ error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.recs = append(b.recs, rec)
+	return nil
 }
 
 func (b *badRecords) len() int {
@@ -239,7 +242,7 @@ func TestSinkWritesAndCommits(t *testing.T) {
 
 	// A second consumer of the same group finds nothing left to write, and
 	// re-delivered data (a new group from the start) leaves FINAL unchanged.
-	again := startSink(t, Config{Client: k.consumer(t, "sink-test-replay"), Decode: decodeJSON, Writer: NewWriter(conn), BatchWait: 100 * time.Millisecond, OnBadRecord: func(*kgo.Record, error) {}})
+	again := startSink(t, Config{Client: k.consumer(t, "sink-test-replay"), Decode: decodeJSON, Writer: NewWriter(conn), BatchWait: 100 * time.Millisecond, OnBadRecord: func(context.Context, *kgo.Record, error) error { return nil }})
 	waitFor(t, "replay committed", func() bool {
 		committed, end := k.offsets(t, "sink-test-replay")
 		return committed == end
@@ -306,5 +309,82 @@ func TestSinkFlushesPendingOnShutdown(t *testing.T) {
 	}
 	if committed, end := k.offsets(t, "sink-shutdown"); committed != end {
 		t.Fatalf("committed %d of %d after shutdown", committed, end)
+	}
+}
+
+// A bad record is skipped only once its dead letter is in Kafka: while the
+// dead-letter topic refuses it (a record over the topic's max.message.bytes),
+// the sink commits no offset past it, and once the topic takes it, the sink
+// moves on with nothing lost on either side.
+func TestSinkNeverCommitsPastABadRecordItCouldNotDeadLetter(t *testing.T) {
+	conn := newDatabase(t, true)
+	k := newKafka(t)
+	ctx := context.Background()
+	const dlq = "sink-test.dlq"
+	tiny := "64"
+	if _, err := k.admin.CreateTopic(ctx, 1, 1, map[string]*string{"max.message.bytes": &tiny}, dlq); err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+
+	before, after := sampleBatch(10, "garmin:before", 1), sampleBatch(10, "garmin:after", 1)
+	k.produce(t, topics.Samples(), testUser, before)
+	badValue := []byte("{not json" + strings.Repeat(" ", 200))
+	bad := &kgo.Record{Topic: topics.Samples(), Key: []byte(testUser), Value: badValue}
+	if err := k.producer.ProduceSync(ctx, bad).FirstErr(); err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+	k.produce(t, topics.Samples(), testUser, after)
+
+	var refused atomic.Int64
+	sink := startSink(t, Config{
+		Client:    k.consumer(t, "sink-dlq"),
+		Decode:    decodeJSON,
+		Writer:    NewWriter(conn),
+		BatchWait: 100 * time.Millisecond,
+		OnBadRecord: func(ctx context.Context, rec *kgo.Record, _ error) error {
+			err := k.producer.ProduceSync(ctx, &kgo.Record{Topic: dlq, Key: rec.Key, Value: rec.Value}).FirstErr()
+			if err != nil {
+				refused.Add(1)
+			}
+			return err
+		},
+	})
+	committedAt := func() int64 {
+		resp, err := k.admin.FetchOffsets(ctx, "sink-dlq")
+		if errors.Is(err, kerr.GroupIDNotFound) {
+			return -1
+		}
+		if err != nil {
+			t.Fatalf("FetchOffsets: %v", err)
+		}
+		o, ok := resp.Lookup(topics.Samples(), bad.Partition)
+		if !ok || o.Err != nil {
+			return -1
+		}
+		return o.At
+	}
+	waitFor(t, "a retried dead letter or a commit", func() bool { return refused.Load() >= 2 || committedAt() > bad.Offset })
+	if at := committedAt(); at > bad.Offset {
+		t.Fatalf("committed offset %d is past the bad record at %d, whose dead letter Kafka refused", at, bad.Offset)
+	}
+
+	limit := "1048576"
+	if _, err := k.admin.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Name: "max.message.bytes", Value: &limit}}, dlq); err != nil {
+		t.Fatalf("AlterTopicConfigs: %v", err)
+	}
+	waitFor(t, "the partition committed to its end", func() bool { return committedAt() == bad.Offset+2 })
+	ends, err := k.admin.ListEndOffsets(ctx, dlq)
+	if err != nil {
+		t.Fatalf("ListEndOffsets: %v", err)
+	}
+	if o, _ := ends.Lookup(dlq, 0); o.Offset != 1 {
+		t.Fatalf("dead letters = %d, want 1", o.Offset)
+	}
+	if n := count(t, conn, "SELECT count() FROM samples FINAL"); n != 20 {
+		t.Fatalf("samples = %d, want the 20 around the bad record", n)
+	}
+	sink.stop(t)
+	if st := sink.Stats(); st.BadRecords != 1 || st.BadRecordRetries < 2 {
+		t.Fatalf("stats = %+v", st)
 	}
 }

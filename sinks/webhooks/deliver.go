@@ -293,8 +293,13 @@ func (d *Deliverer) retryDue(r *kgo.Record) time.Time {
 func (d *Deliverer) processRetry(ctx context.Context, r *kgo.Record, done func()) {
 	var a schemas.Attempt
 	if err := d.cfg.Serde.Decode(r.Value, &a); err != nil {
-		d.log.Error("cannot decode retry record; skipped", "topic", r.Topic, "offset", r.Offset, "err", err)
-		done()
+		d.log.Error("cannot decode retry record; dead-lettered", "topic", r.Topic, "offset", r.Offset, "err", err)
+		rec, derr := d.queue.deadLetterRecord(r, err, d.cfg.Now())
+		if derr != nil {
+			d.fail(derr)
+			return
+		}
+		d.produce(ctx, []*kgo.Record{rec}, done)
 		return
 	}
 	d.submit(ctx, job{
@@ -491,6 +496,21 @@ func (q Queue) retryRecord(a schemas.Attempt, wait time.Duration) (*kgo.Record, 
 		Value:   value,
 		Headers: []kgo.RecordHeader{{Key: dueHeader, Value: strconv.AppendInt(nil, a.NextAttempt.UnixMilli(), 10)}},
 	}, nil
+}
+
+// Stage names the delivery consumer in dead letters.
+const Stage = "deliver"
+
+// deadLetterRecord is the dead letter of r, a record the consumer cannot read.
+func (q Queue) deadLetterRecord(r *kgo.Record, cause error, now time.Time) (*kgo.Record, error) {
+	value, err := q.Serde.Encode(schemas.DeadLetter{
+		Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value,
+		Stage: Stage, Error: cause.Error(), FailedAt: now.UTC().Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode dead letter: %w", err)
+	}
+	return &kgo.Record{Topic: q.Topics.DLQ(), Key: r.Key, Value: value}, nil
 }
 
 // Log writes one attempt to the delivery log and waits for Kafka.

@@ -8,6 +8,9 @@ package webhooks
 // the endpoint's Disabled flag, writes an endpoint.disabled lifecycle event
 // and a "system" entry in the delivery log. Re-enabling the endpoint through
 // the API clears the streak, and deliveries resume with the next event.
+// The event and the log entry are written before the flag: an endpoint is
+// never off without its record. If the flag cannot be written, the next
+// failed attempt disables it again, with an event of the same id.
 
 import (
 	"context"
@@ -80,13 +83,7 @@ func (d *Deliverer) disable(ctx context.Context, id string, h schemas.EndpointHe
 	if !ok || ep.Disabled {
 		return nil
 	}
-	ep.Disabled = true
-	ep.UpdatedAt = now.UTC().Truncate(time.Millisecond)
-	if err := d.cfg.Endpoints.Put(ctx, ep.ID, ep); err != nil {
-		return fmt.Errorf("cannot disable endpoint %s: %w", ep.ID, err)
-	}
 	reason := fmt.Sprintf("every delivery failed since %s", h.FailingSince.UTC().Format(time.RFC3339))
-	d.log.Warn("endpoint disabled", "endpoint", ep.ID, "tenant", ep.Tenant, "reason", reason)
 
 	ev := schemas.Lifecycle{
 		ID:         schemas.NameID(EventEndpointDisabled, ep.ID, h.FailingSince.UTC().Format(time.RFC3339Nano)),
@@ -119,7 +116,13 @@ func (d *Deliverer) disable(ctx context.Context, id string, h schemas.EndpointHe
 	}
 	lifecycle := &kgo.Record{Topic: d.cfg.Topics.Lifecycle(), Key: []byte(ep.ID), Value: value}
 	if err := d.cfg.Producer.ProduceSync(ctx, lifecycle, logRec).FirstErr(); err != nil {
-		return fmt.Errorf("cannot record that endpoint %s was disabled: %w", ep.ID, err)
+		return fmt.Errorf("cannot record that endpoint %s is disabled: %w", ep.ID, err)
 	}
+	ep.Disabled = true
+	ep.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	if err := d.cfg.Endpoints.Put(ctx, ep.ID, ep); err != nil {
+		return fmt.Errorf("cannot disable endpoint %s: %w", ep.ID, err)
+	}
+	d.log.Warn("endpoint disabled", "endpoint", ep.ID, "tenant", ep.Tenant, "reason", reason)
 	return nil
 }

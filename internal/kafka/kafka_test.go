@@ -1,0 +1,56 @@
+package kafka_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/wearstream/wearstream/internal/devstack"
+	"github.com/wearstream/wearstream/internal/kafka"
+)
+
+// TestEnsureTopicsStatesMaxMessageBytes creates one topic and finds another
+// made earlier with a lower limit: both end with the limit asked for, and a
+// topic with a higher limit keeps it.
+func TestEnsureTopicsStatesMaxMessageBytes(t *testing.T) {
+	k, err := devstack.StartKafka(devstack.KafkaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	adm := kadm.NewClient(cl)
+	for topic, limit := range map[string]string{"old": "1000", "big": "9000000"} {
+		if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{kafka.MaxMessageBytesConfig: &limit}, topic); err != nil {
+			t.Fatal(err)
+		}
+	}
+	specs := []kafka.TopicSpec{{Name: "old", Partitions: 1}, {Name: "big", Partitions: 1}, {Name: "new", Partitions: 2, Compacted: true}}
+	if err := kafka.EnsureTopics(ctx, cl, 1, 500000, specs); err != nil {
+		t.Fatal(err)
+	}
+	described, err := adm.DescribeTopicConfigs(ctx, "old", "big", "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"old": 500000, "big": 9000000, "new": 500000}
+	for _, rc := range described {
+		got := -1
+		for _, c := range rc.Configs {
+			if c.Key == kafka.MaxMessageBytesConfig {
+				got, _ = strconv.Atoi(c.MaybeValue())
+			}
+		}
+		if got != want[rc.Name] {
+			t.Errorf("%s: max.message.bytes = %d, want %d", rc.Name, got, want[rc.Name])
+		}
+	}
+}
