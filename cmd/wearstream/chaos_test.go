@@ -45,7 +45,7 @@ import (
 
 var (
 	chaosLong = flag.Bool("chaos.long", false, "run the long chaos test (make chaos)")
-	chaosBig  = flag.Bool("chaos.big", true, "include big_activity.fit (185,262 samples) in the long chaos test")
+	chaosBig  = flag.Bool("chaos.big", true, "import big_activity.fit (185,262 samples) in the chaos test")
 )
 
 // chaosLoad sizes one run.
@@ -63,10 +63,10 @@ type chaosLoad struct {
 }
 
 func chaosConfig() chaosLoad {
-	l := chaosLoad{uploads: 150, samples: 1500, users: 8, fitRounds: 1, workers: 4, duration: time.Minute,
+	l := chaosLoad{uploads: 150, samples: 1500, users: 8, fitRounds: 1, big: *chaosBig, workers: 4, duration: time.Minute,
 		killEvery: 3 * time.Second, recoverMax: 30 * time.Second, stopMax: 10 * time.Second}
 	if *chaosLong {
-		l.uploads, l.samples, l.users, l.fitRounds, l.big, l.duration = 1500, 3000, 20, 3, *chaosBig, 6*time.Minute
+		l.uploads, l.samples, l.users, l.fitRounds, l.duration = 1500, 3000, 20, 3, 6*time.Minute
 	}
 	return l
 }
@@ -154,6 +154,9 @@ func TestChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(rand.IntN(2000)) * time.Millisecond)
+		if !p.running() {
+			t.Fatalf("%s exited before SIGTERM; log:\n%s", p.name, p.logTail(20))
+		}
 		took, ok := p.terminate(r.load.stopMax)
 		if !ok {
 			t.Errorf("%s did not stop within %s of SIGTERM; log:\n%s", p.name, r.load.stopMax, p.logTail(20))
