@@ -185,7 +185,7 @@ func startChaos(t *testing.T, load chaosLoad) *chaosRun {
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, false))
 	r := &chaosRun{t: t, load: load, env: env, api: "http://" + httpAddr, key: key, tenant: defaultTenant}
 	for _, name := range []string{"gateway", "process", "sink", "deliver"} {
-		penv := map[string]string{"WEARSTREAM_INSTANCE_ID": "chaos-" + name, "WEARSTREAM_HTTP_ADDR": httpAddr, "WEARSTREAM_LOG_LEVEL": "warn"}
+		penv := map[string]string{"WEARSTREAM_INSTANCE_ID": "chaos-" + name, "WEARSTREAM_HTTP_ADDR": httpAddr, "WEARSTREAM_LOG_LEVEL": "info"}
 		for k, v := range env {
 			penv[k] = v
 		}
@@ -199,7 +199,7 @@ func startChaos(t *testing.T, load chaosLoad) *chaosRun {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, p := range r.procs {
-				t.Logf("last lines of %s:\n%s", p.name, p.logTail(30))
+				t.Logf("last lines of %s:\n%s", p.name, p.logTail(40))
 			}
 		}
 	})
