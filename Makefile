@@ -1,7 +1,8 @@
 # wearstream: two commands do everything on a fresh machine.
 #   make dev   runs the whole system on the embedded stack
 #   make test  runs every test, end to end included
-# Both install what they need first (clickhouse-server with apt, Go modules).
+# Both install what they need first (clickhouse-server, node and npm with
+# apt, Go modules, the pinned npm packages the tests drive).
 
 GO        ?= go
 BIN       := bin/wearstream
@@ -9,7 +10,7 @@ PKGS      := ./...
 # Packages whose code runs goroutines get the race detector.
 RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
 
-.PHONY: dev test chaos deps clickhouse build vet bench fuzz clean
+.PHONY: dev test chaos deps clickhouse promtool node npm build vet bench fuzz clean
 
 dev: deps build
 	./$(BIN) dev
@@ -34,8 +35,17 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-deps: clickhouse
+deps: clickhouse promtool npm
 	$(GO) mod download
+
+# promtool (Debian's prometheus package) checks the metrics exposition and
+# the alert rules in the tests.
+promtool:
+	@if ! command -v promtool >/dev/null; then \
+	  echo "installing promtool (prometheus) with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
 
 # ClickHouse 18.16 is the only server Debian ships; production runs current
 # ClickHouse. Install it when missing (needs root or sudo).
@@ -45,6 +55,28 @@ clickhouse:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clickhouse-server clickhouse-client >/dev/null; \
 	fi
+
+# node and npm drive three tests: current ClickHouse through npm's chdb
+# (internal/chdb), the webhook receiver libraries (sinks/webhooks) and the
+# Kafka consumer example in Node (schemas/examples/nodeconsumer). Installed
+# with apt when missing (needs root or sudo).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing nodejs and npm with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
+# The npm packages of the tests, at the versions of their lock files (npm
+# install --no-save: see internal/npmtest for why not npm ci); it
+# runs only when node_modules is missing or older than the lock file.
+NPM_DIRS := internal/chdb/testdata sinks/webhooks/testdata/receivers
+npm: node
+	@for d in $(NPM_DIRS); do \
+	  if [ ! $$d/node_modules/.package-lock.json -nt $$d/package-lock.json ]; then \
+	    echo "npm install in $$d"; (cd $$d && npm install --no-save --no-audit --no-fund --loglevel=error) || exit 1; \
+	  fi; \
+	done
 
 # Go micro-benchmarks, then the end-to-end benchmark on a fresh dev stack
 # (benchmarks/README.md); BENCH_ARGS go to the load generator, e.g.

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -43,14 +44,26 @@ func applicationJSON(a schemas.Application, secret string) applicationResponse {
 // secretPrefix is how much of a secret is kept to recognise it.
 const secretPrefixLen = len(tokens.AppSecretPrefix) + 4
 
-func (g *Gateway) createApplication(c *fiber.Ctx) error {
+// parseApplication reads and checks the body of POST /applications.
+func parseApplication(body []byte) (applicationRequest, error) {
 	var req applicationRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+	if err := decodeBody(body, &req); err != nil {
+		return req, err
 	}
 	req.Name = strings.TrimSpace(req.Name)
-	if len(req.Name) > 255 {
-		return badRequest("invalid_field", "name: longer than 255 characters")
+	if len(req.Name) > maxNameLen {
+		return req, badRequest("invalid_field", "name: longer than 255 characters")
+	}
+	if !utf8.ValidString(req.Name) {
+		return req, badRequest("invalid_field", "name: not valid UTF-8")
+	}
+	return req, nil
+}
+
+func (g *Gateway) createApplication(c *fiber.Ctx) error {
+	req, err := parseApplication(c.Body())
+	if err != nil {
+		return err
 	}
 	secret := tokens.NewAppSecret()
 	a := schemas.Application{
@@ -61,6 +74,7 @@ func (g *Gateway) createApplication(c *fiber.Ctx) error {
 	if err := g.env.Tables.Applications.Put(c.UserContext(), a.ID, a); err != nil {
 		return unavailable("cannot store the application; retry later")
 	}
+	g.record(c, "application.created", "application", a.ID, map[string]any{"name": a.Name})
 	return c.Status(http.StatusCreated).JSON(applicationJSON(a, secret))
 }
 
@@ -115,6 +129,7 @@ func (g *Gateway) rotateApplicationSecret(c *fiber.Ctx) error {
 	if err := g.env.Tables.Applications.Put(c.UserContext(), a.ID, a); err != nil {
 		return unavailable("cannot store the application; retry later")
 	}
+	g.record(c, "application.secret_rotated", "application", a.ID, map[string]any{"secret_prefix": a.SecretPrefix})
 	return c.JSON(applicationJSON(a, secret))
 }
 
@@ -128,6 +143,7 @@ func (g *Gateway) deleteApplication(c *fiber.Ctx) error {
 	if err := g.env.Tables.Applications.Delete(ctx, a.ID); err != nil {
 		return unavailable("cannot delete the application; retry later")
 	}
+	g.record(c, "application.deleted", "application", a.ID, map[string]any{"name": a.Name})
 	var revoked []string
 	g.env.Tables.RefreshTokens.Range(func(key string, rt schemas.RefreshToken) bool {
 		if rt.AppID == a.ID {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -49,9 +50,13 @@ const localPrincipal = "principal"
 // under /api/v1/sdk/ accept an SDK access token (Authorization: Bearer)
 // or an API key; every other route takes an API key only.
 func (g *Gateway) authenticate(c *fiber.Ctx) error {
+	if err := g.checkGuess(c, guessAPIKey, guessAPIKey.String()); err != nil {
+		return err
+	}
 	if tok := bearer(c); tok != "" && !strings.HasPrefix(tok, "sk-") {
 		p, err := g.sdkPrincipal(tok)
 		if err != nil {
+			g.failedGuess(c, guessAPIKey, guessAPIKey.String(), "invalid SDK access token")
 			return err
 		}
 		if !strings.HasPrefix(c.Path(), sdkPathPrefix) {
@@ -62,10 +67,30 @@ func (g *Gateway) authenticate(c *fiber.Ctx) error {
 	}
 	p, err := g.apiKeyPrincipal(c)
 	if err != nil {
+		if apiKey(c) != "" {
+			g.failedGuess(c, guessAPIKey, guessAPIKey.String(), "invalid API key")
+		}
 		return err
 	}
 	c.Locals(localPrincipal, p)
 	return c.Next()
+}
+
+// requireRole refuses API keys whose role is below role. SDK access tokens
+// reach only /api/v1/sdk/ routes (authenticate), where they act for their
+// one user.
+func requireRole(role Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := who(c)
+		if p.SDK {
+			return c.Next()
+		}
+		if have := ParseRole(p.Role); have < role {
+			return newError(http.StatusForbidden, "insufficient_role",
+				"this API key has role "+strconv.Quote(p.Role)+"; "+c.Method()+" "+c.Route().Path+" needs role "+role.String()+" or higher")
+		}
+		return c.Next()
+	}
 }
 
 // apiKey returns the API key the request carries, if any.

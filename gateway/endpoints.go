@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,6 +31,12 @@ type endpointResponse struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// endpointDetail is what the audit log keeps of an endpoint: everything
+// but its secrets.
+func endpointDetail(e schemas.Endpoint) map[string]any {
+	return map[string]any{"url": e.URL, "description": e.Description, "filter_types": e.FilterTypes, "user_id": e.UserID, "disabled": e.Disabled}
+}
+
 func endpointJSON(e schemas.Endpoint) endpointResponse {
 	r := endpointResponse{ID: e.ID, URL: e.URL, Description: e.Description, FilterTypes: e.FilterTypes,
 		Disabled: e.Disabled, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
@@ -42,8 +49,29 @@ func endpointJSON(e schemas.Endpoint) endpointResponse {
 	return r
 }
 
+// Limits of an endpoint's free-text fields.
+const (
+	maxDescriptionLen = 1024
+	maxURLLen         = 2048
+	maxFilterTypesLen = 100
+)
+
+// validDescription checks an endpoint description's length and encoding.
+func validDescription(d string) error {
+	if len(d) > maxDescriptionLen {
+		return badRequest("invalid_field", "description: longer than 1024 characters")
+	}
+	if !utf8.ValidString(d) {
+		return badRequest("invalid_field", "description: not valid UTF-8")
+	}
+	return nil
+}
+
 // validFilterTypes checks every name against the event catalog.
 func validFilterTypes(types []string) error {
+	if len(types) > maxFilterTypesLen {
+		return badRequest("invalid_field", "filter_types: at most 100 event types")
+	}
 	for _, t := range types {
 		if _, ok := schemas.LookupEventType(t); !ok {
 			return badRequest("invalid_field", "filter_types: unknown event type "+t+" (see GET /api/v1/webhooks/event-types)")
@@ -52,16 +80,28 @@ func validFilterTypes(types []string) error {
 	return nil
 }
 
-func (g *Gateway) createEndpoint(c *fiber.Ctx) error {
+// parseEndpoint reads and checks the body of POST /webhooks/endpoints;
+// the URL's address is checked by checkURL.
+func parseEndpoint(body []byte) (endpointRequest, error) {
 	var req endpointRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+	if err := decodeBody(body, &req); err != nil {
+		return req, err
 	}
-	var err error
-	if req.URL, err = g.checkURL(req.URL); err != nil {
-		return err
+	if err := validDescription(req.Description); err != nil {
+		return req, err
 	}
 	if err := validFilterTypes(req.FilterTypes); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+func (g *Gateway) createEndpoint(c *fiber.Ctx) error {
+	req, err := parseEndpoint(c.Body())
+	if err != nil {
+		return err
+	}
+	if req.URL, err = g.checkURL(req.URL); err != nil {
 		return err
 	}
 	tenant := who(c).Tenant
@@ -92,6 +132,7 @@ func (g *Gateway) createEndpoint(c *fiber.Ctx) error {
 	if err := g.env.Tables.Endpoints.Put(c.UserContext(), ep.ID, ep); err != nil {
 		return unavailable("cannot store the endpoint: " + err.Error())
 	}
+	g.record(c, "endpoint.created", "endpoint", ep.ID, endpointDetail(ep))
 	return c.Status(http.StatusCreated).JSON(endpointJSON(ep))
 }
 
@@ -136,6 +177,7 @@ func (g *Gateway) deleteEndpoint(c *fiber.Ctx) error {
 	if err := g.env.Tables.Endpoints.Delete(c.UserContext(), ep.ID); err != nil {
 		return unavailable("cannot delete the endpoint: " + err.Error())
 	}
+	g.record(c, "endpoint.deleted", "endpoint", ep.ID, map[string]any{"url": ep.URL})
 	return c.SendStatus(http.StatusNoContent)
 }
 

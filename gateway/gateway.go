@@ -2,7 +2,8 @@
 // authenticates requests, checks bodies just enough to reject garbage, and
 // turns uploads into raw Kafka records, answering 2xx only after Kafka
 // acknowledged them. It also serves the management API (users, webhook
-// endpoints) over the configuration tables.
+// endpoints) over the configuration tables, and the read API (timeseries,
+// events) through the read side's queries (internal/reads).
 package gateway
 
 import (
@@ -16,6 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/metrics"
+	"github.com/wearstream/wearstream/internal/reads"
 	"github.com/wearstream/wearstream/internal/tokens"
 	"github.com/wearstream/wearstream/sinks/webhooks"
 )
@@ -35,6 +38,10 @@ type Gateway struct {
 	now    func() time.Time
 	// clickhouse is where the delivery log API reads (WithClickHouse).
 	clickhouse driver.Conn
+	// reads answers the read API (timeseries, events) from clickhouse.
+	reads *reads.Reader
+	// metrics is served at GET /metrics (WithMetrics).
+	metrics *metrics.Registry
 	// produceTimeout bounds how long a request waits for Kafka before it
 	// is answered 503; the client then retries, and nothing was accepted.
 	produceTimeout time.Duration
@@ -43,6 +50,10 @@ type Gateway struct {
 	// the locks that serialise rotations of one credential.
 	keys  *tokens.Keys
 	locks *keyLocks
+
+	// guard throttles guessing (throttle.go) with guessLimits.
+	guard       *throttle
+	guessLimits [guessKinds]guessLimits
 }
 
 // Option configures a Gateway.
@@ -60,17 +71,21 @@ func WithProduceTimeout(d time.Duration) Option {
 
 // New builds the gateway over env.
 func New(env *app.Env, opts ...Option) *Gateway {
-	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second}
+	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second, guessLimits: defaultGuessLimits}
 	for _, o := range opts {
 		o(g)
 	}
+	g.guard = newThrottle(g.guessLimits, g.now, env.Logger)
 	g.keys, g.locks = sdkKeys(env), newKeyLocks()
+	if g.clickhouse != nil {
+		g.reads = reads.New(g.clickhouse)
+	}
 	g.sender = &webhooks.Sender{Client: webhooks.NewClient(env.Config.WebhooksAllowPrivate, env.Config.WebhookTimeout)}
 	g.fiber = fiber.New(fiber.Config{
 		AppName:   "wearstream",
 		BodyLimit: env.Config.MaxBodyBytes,
 		// Bodies are streamed so that the import routes can read uploads
-		// of any size; limitBody keeps BodyLimit on every other route.
+		// of any size; every route states its own limit (routes.go).
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		DisableStartupMessage:        true,
@@ -83,61 +98,6 @@ func New(env *app.Env, opts ...Option) *Gateway {
 	return g
 }
 
-func (g *Gateway) routes() {
-	f := g.fiber
-	f.Use(g.limitBody)
-	f.Get("/healthz", g.healthz)
-	f.Get("/readyz", g.readyz)
-
-	v1 := f.Group("/api/v1")
-	v1.Get("/webhooks/event-types", g.listEventTypes)
-
-	g.publicTokenRoutes(v1) // before the authenticated group: they authenticate themselves
-	// Providers and the OAuth callback: public, checked by signature or state.
-	v1.Get("/oauth/providers", g.listProviders)
-	v1.Get("/oauth/:provider/callback", g.oauthCallback)
-	v1.Post("/providers/:provider/webhooks", g.providerWebhook)
-	v1.Get("/providers/:provider/webhooks", g.providerChallenge)
-
-	authed := v1.Group("", g.authenticate)
-	authed.Post("/users", g.createUser)
-	authed.Get("/users", g.listUsers)
-	authed.Get("/users/:user_id", g.getUser)
-
-	authed.Post("/sdk/users/:user_id/sync", g.sdkSync)
-	authed.Post("/users/:user_id/import/apple/xml/direct", g.importAppleXML)
-	authed.Post("/users/:user_id/import/fit", g.importFIT)
-	authed.Get("/users/:user_id/sync/runs", g.listSyncRuns)
-	authed.Get("/oauth/:provider/authorize", g.authorize)
-	authed.Get("/users/:user_id/connections", g.listConnections)
-	authed.Delete("/users/:user_id/connections/:provider", g.deleteConnection)
-	authed.Post("/providers/:provider/users/:user_id/sync", g.syncNow)
-	authed.Post("/sdk/users/:user_id/logs", g.sdkLogs)
-	authed.Post("/users/:user_id/invitation-code", g.createInvitationCode)
-	authed.Post("/applications", g.createApplication)
-	authed.Get("/applications", g.listApplications)
-	authed.Get("/applications/:app_id", g.getApplication)
-	authed.Post("/applications/:app_id/rotate-secret", g.rotateApplicationSecret)
-	authed.Delete("/applications/:app_id", g.deleteApplication)
-
-	authed.Post("/webhooks/endpoints", g.createEndpoint)
-	authed.Get("/webhooks/endpoints", g.listEndpoints)
-	authed.Get("/webhooks/endpoints/:id", g.getEndpoint)
-	authed.Delete("/webhooks/endpoints/:id", g.deleteEndpoint)
-	authed.Get("/webhooks/endpoints/:id/secret", g.endpointSecret)
-	authed.Post("/webhooks/endpoints/:id/test", g.testEndpoint)
-	authed.Patch("/webhooks/endpoints/:id", g.patchEndpoint)
-	authed.Post("/webhooks/endpoints/:id/secret/rotate", g.rotateSecret)
-	authed.Post("/webhooks/endpoints/:id/enable", g.enableEndpoint)
-	authed.Post("/webhooks/endpoints/:id/disable", g.disableEndpoint)
-	authed.Post("/webhooks/endpoints/:id/recover", g.recoverEndpoint)
-	authed.Get("/webhooks/endpoints/:id/attempts", g.listAttempts)
-	authed.Get("/webhooks/messages", g.listMessages)
-	authed.Post("/webhooks/messages/:id/resend", g.resendMessage)
-
-	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
-}
-
 // App is the underlying Fiber app, for tests.
 func (g *Gateway) App() *fiber.App { return g.fiber }
 
@@ -145,6 +105,9 @@ func (g *Gateway) App() *fiber.App { return g.fiber }
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- g.fiber.Listener(ln) }()
+	if g.metrics != nil {
+		go g.watchReadiness(ctx, 15*time.Second)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)

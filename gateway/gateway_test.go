@@ -24,6 +24,7 @@ type harness struct {
 	t     *testing.T
 	stack *testenv.Stack
 	url   string
+	gw    *Gateway
 }
 
 func start(t *testing.T, extra map[string]string, opts ...Option) *harness {
@@ -35,9 +36,10 @@ func start(t *testing.T, extra map[string]string, opts ...Option) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = New(st.Env, opts...).Serve(ctx, ln) }()
+	gw := New(st.Env, opts...)
+	go func() { defer close(done); _ = gw.Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &harness{t: t, stack: st, url: "http://" + ln.Addr().String()}
+	return &harness{t: t, stack: st, url: "http://" + ln.Addr().String(), gw: gw}
 }
 
 // tenantKey creates a tenant and returns an API key of it.

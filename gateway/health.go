@@ -24,10 +24,10 @@ type checkResult struct {
 
 // readyz checks Kafka, its topics, the schema registry and the configured
 // extra checks; 503 when any fails.
-func (g *Gateway) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
-	defer cancel()
-	checks := append([]Check{
+// allChecks is the readiness checks: Kafka with every topic, the schema
+// registry, and the ones given with WithChecks.
+func (g *Gateway) allChecks() []Check {
+	return append([]Check{
 		{"kafka", func(ctx context.Context) error {
 			if err := kafka.Ping(ctx, g.env.Producer); err != nil {
 				return err
@@ -46,6 +46,12 @@ func (g *Gateway) readyz(c *fiber.Ctx) error {
 			return err
 		}},
 	}, g.checks...)
+}
+
+func (g *Gateway) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	defer cancel()
+	checks := g.allChecks()
 	results := make([]checkResult, len(checks))
 	ready := true
 	for i, ch := range checks {

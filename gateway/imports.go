@@ -3,7 +3,7 @@ package gateway
 // File imports. An Apple Health export (the export.zip the Health app
 // writes, or its export.xml) can be gigabytes, so the import routes read
 // the request body as a stream (the server runs with StreamRequestBody; see
-// limitBody for the other routes): a multipart part or a raw body, up to
+// limits.go for the other routes): a multipart part or a raw body, up to
 // WEARSTREAM_IMPORT_MAX_BYTES. An XML upload goes straight through the
 // streaming parser; a zip is spooled to a temporary file first, because a
 // zip's directory is at its end, and its export.xml entry is then streamed.
@@ -50,58 +50,6 @@ const uploadIdleTimeout = 60 * time.Second
 // errTooLarge is the error of a body past WEARSTREAM_IMPORT_MAX_BYTES.
 var errTooLarge = errors.New("upload too large")
 
-// isImport says whether a path is an import route, whose body is streamed.
-func isImport(p string) bool {
-	return strings.HasPrefix(p, "/api/v1/users/") && strings.Contains(p, "/import/")
-}
-
-// limitBody keeps WEARSTREAM_MAX_BODY_BYTES on every route but the
-// imports. The server streams request bodies (for the imports), and a
-// streamed body larger than the limit or sent in chunks would otherwise be
-// read whole into memory by the first c.Body().
-// maxDrainBytes is how far over the limit a body may be and still be read
-// to its end before the 413 is sent.
-const maxDrainBytes = 1 << 20
-
-func (g *Gateway) limitBody(c *fiber.Ctx) error {
-	if isImport(c.Path()) {
-		// An upload answered before it was read to the end (a 401, a 404)
-		// leaves its rest on the connection: never reuse it.
-		c.Context().SetConnectionClose()
-		return c.Next()
-	}
-	req := c.Request()
-	limit := g.env.Config.MaxBodyBytes
-	switch n := req.Header.ContentLength(); {
-	case n > limit:
-		// Read (and drop) a body that is not much too large before
-		// answering, as net/http does: a client still writing it would
-		// otherwise meet a closed connection instead of the 413.
-		if n-limit <= maxDrainBytes && req.IsBodyStream() {
-			_, _ = io.CopyN(io.Discard, c.Context().RequestBodyStream(), int64(n))
-		}
-		c.Context().SetConnectionClose()
-		return fiber.ErrRequestEntityTooLarge
-	case n == -1 && req.IsBodyStream(): // chunked
-		b, err := io.ReadAll(io.LimitReader(c.Context().RequestBodyStream(), int64(limit)+1))
-		if err != nil {
-			c.Context().SetConnectionClose()
-			return badRequest("invalid_body", "cannot read the request body")
-		}
-		if len(b) > limit {
-			c.Context().SetConnectionClose()
-			return fiber.ErrRequestEntityTooLarge
-		}
-		req.SetBodyRaw(b)
-	case req.IsBodyStream():
-		// Read the whole (bounded) body now: a handler that answers early
-		// (401, 404) must not leave the rest of it on a kept-alive
-		// connection, where it would be read as the next request.
-		req.Body()
-	}
-	return c.Next()
-}
-
 // importAppleXML answers POST /users/{user_id}/import/apple/xml/direct.
 func (g *Gateway) importAppleXML(c *fiber.Ctx) error {
 	u, err := g.userOf(c, "user_id")
@@ -140,18 +88,19 @@ func (g *Gateway) importAppleXML(c *fiber.Ctx) error {
 		splitErr = err
 	}
 	// Only acknowledged chunks count: a failed import reports what is
-	// surely in Kafka (importing the same file again is idempotent).
-	acked := p.ackedItems()
+	// surely in Kafka and what is not (importing the same file again is
+	// idempotent).
 	if splitErr != nil {
-		answer := importError(splitErr, acked)
-		if err := run.finish(acked, body.n, answer.Message, splitErr); err != nil {
+		acct := p.account()
+		answer := importError(splitErr, acct)
+		if err := run.finish(acct.itemsStored, body.n, answer.Message, splitErr); err != nil {
 			g.env.Logger.Warn("cannot record failed import", "run_id", run.run.ID, "err", err)
 		}
 		return answer
 	}
 	msg := fmt.Sprintf("imported %d records and %d workouts in %d chunks", stats.Records, stats.Workouts, stats.Chunks)
 	if err := run.finish(stats.Items(), body.n, msg, nil); err != nil {
-		return err
+		return unrecordedEnd(fmt.Sprintf("all %d items were stored", stats.Items()))
 	}
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{
 		"status":          "accepted",
@@ -166,18 +115,25 @@ func (g *Gateway) importAppleXML(c *fiber.Ctx) error {
 	})
 }
 
-// importError is the answer to an import that stopped on err.
-func importError(err error, acked int64) *Error {
+// importError is the answer to an import that stopped on err, naming what
+// was stored (acct) and what was not.
+func importError(err error, acct importAccount) *Error {
 	var pe *produceError
 	switch {
 	case errors.As(err, &pe):
-		return unavailable(fmt.Sprintf("the event store is unavailable after %d items were accepted; retry later (importing the same file again does not duplicate data)", acked))
+		return unavailable(acct.describe(pe) + "; retry later (importing the same file again does not duplicate data)")
 	case errors.Is(err, errTooLarge):
-		return newError(http.StatusRequestEntityTooLarge, "payload_too_large", "file: the upload is larger than the configured limit (WEARSTREAM_IMPORT_MAX_BYTES)")
+		return newError(http.StatusRequestEntityTooLarge, "payload_too_large", "file: the upload is larger than the configured limit (WEARSTREAM_IMPORT_MAX_BYTES); "+acct.stored())
 	case errors.Is(err, applexml.ErrNotExport):
 		return badRequest("invalid_export", "file: "+err.Error())
 	}
-	return badRequest("invalid_export", fmt.Sprintf("file: %v (%d items before the error were accepted)", err, acked))
+	return badRequest("invalid_export", fmt.Sprintf("file: %v; %s", err, acct.stored()))
+}
+
+// unrecordedEnd is the answer to an import whose data is stored but whose
+// run could not be recorded as ended.
+func unrecordedEnd(stored string) *Error {
+	return unavailable(stored + ", but the end of the import could not be recorded; retry later (importing the same file again does not duplicate data)")
 }
 
 // countingBody is the request body as a stream: it counts bytes, stops at
@@ -242,7 +198,7 @@ func uploadedFile(c *fiber.Ctx, body io.Reader) (io.Reader, error) {
 			return nil, badRequest("missing_file", "file: no file in the multipart body (send it as the form field \"file\")")
 		}
 		if errors.Is(err, errTooLarge) {
-			return nil, importError(err, 0)
+			return nil, importError(err, importAccount{})
 		}
 		if err != nil {
 			return nil, badRequest("invalid_body", "cannot read the multipart body: "+err.Error())
@@ -277,7 +233,7 @@ func (g *Gateway) exportXML(upload io.Reader) (io.Reader, func(), error) {
 	if err != nil {
 		cleanup()
 		if errors.Is(err, errTooLarge) {
-			return nil, nil, importError(err, 0)
+			return nil, nil, importError(err, importAccount{})
 		}
 		return nil, nil, badRequest("invalid_body", "cannot read the upload: "+err.Error())
 	}
@@ -335,10 +291,47 @@ func (l *limitedEntry) Read(p []byte) (int, error) {
 }
 
 // produceError is a chunk that Kafka did not acknowledge.
-type produceError struct{ err error }
+type produceError struct {
+	chunk chunkSpan
+	err   error
+}
 
-func (e *produceError) Error() string { return "cannot produce import chunk: " + e.err.Error() }
+func (e *produceError) Error() string {
+	return fmt.Sprintf("cannot produce import chunk %d: %v", e.chunk.seq, e.err)
+}
 func (e *produceError) Unwrap() error { return e.err }
+
+// chunkSpan is one chunk of an import: its number and the items in it,
+// counted from 0 in the order the upload holds them.
+type chunkSpan struct {
+	seq   int
+	first int64
+	items int64
+}
+
+// importAccount is what became of the chunks of an import so far.
+type importAccount struct {
+	chunksSent, chunksStored int
+	itemsSent, itemsStored   int64
+}
+
+// stored says what of the import is in Kafka.
+func (a importAccount) stored() string {
+	if a.chunksStored == 0 {
+		return "nothing of it was stored"
+	}
+	return fmt.Sprintf("stored: %d of the %d chunks sent, %d of the %d items sent", a.chunksStored, a.chunksSent, a.itemsStored, a.itemsSent)
+}
+
+// describe says which chunk Kafka refused, why, and what was stored.
+func (a importAccount) describe(pe *produceError) string {
+	c := pe.chunk
+	what := fmt.Sprintf("chunk %d (items %d to %d of the upload) was not stored: %v", c.seq, c.first+1, c.first+c.items, pe.err)
+	if c.items == 0 {
+		what = fmt.Sprintf("the upload was not stored: %v", pe.err)
+	}
+	return what + "; " + a.stored() + "; the rest of the upload was not read"
+}
 
 // chunkProducer produces the chunks of one import as raw events, keyed by
 // user so that they stay in order, with a bounded number in flight.
@@ -349,14 +342,13 @@ type chunkProducer struct {
 	contentType string
 	runID       string
 
-	seq      int
 	lastID   string // the id of the last raw event produced
 	inflight chan struct{}
 	wg       sync.WaitGroup
 
-	mu    sync.Mutex
-	err   error
-	acked int64
+	mu   sync.Mutex
+	err  *produceError // the first chunk Kafka refused
+	acct importAccount
 }
 
 func (g *Gateway) newChunkProducer(u schemas.User, provider, contentType, runID string) *chunkProducer {
@@ -369,15 +361,21 @@ func (g *Gateway) newChunkProducer(u schemas.User, provider, contentType, runID 
 func (p *chunkProducer) failed() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.err == nil {
+		return nil
+	}
 	return p.err
 }
 
-// produce sends one chunk; it blocks while importInFlight chunks await
-// their acknowledgement and fails once any chunk failed.
+// produce sends one chunk of items; it blocks while importInFlight chunks
+// await their acknowledgement and fails once any chunk failed.
 func (p *chunkProducer) produce(ctx context.Context, body []byte, items int) error {
 	if err := p.failed(); err != nil {
 		return err
 	}
+	p.mu.Lock()
+	span := chunkSpan{seq: p.acct.chunksSent, first: p.acct.itemsSent, items: int64(items)}
+	p.mu.Unlock()
 	raw := schemas.RawEvent{
 		ID:          uuid.NewString(),
 		ReceivedAt:  p.g.now().UTC().Truncate(time.Millisecond),
@@ -386,12 +384,10 @@ func (p *chunkProducer) produce(ctx context.Context, body []byte, items int) err
 		Kind:        string(schemas.KindImport),
 		UserID:      p.user.ID,
 		ContentType: p.contentType,
-		Headers:     map[string]string{"run_id": p.runID, "chunk": strconv.Itoa(p.seq)},
+		Headers:     map[string]string{"run_id": p.runID, "chunk": strconv.Itoa(span.seq)},
 		Body:        body,
 		Parts:       1,
 	}
-	p.seq++
-	p.lastID = raw.ID
 	value, err := p.g.env.Serde.Encode(raw)
 	if err != nil {
 		return err
@@ -399,20 +395,26 @@ func (p *chunkProducer) produce(ctx context.Context, body []byte, items int) err
 	select {
 	case p.inflight <- struct{}{}:
 	case <-ctx.Done():
-		return &produceError{err: ctx.Err()}
+		return &produceError{chunk: span, err: ctx.Err()}
 	}
+	p.lastID = raw.ID
+	p.mu.Lock()
+	p.acct.chunksSent++
+	p.acct.itemsSent += span.items
+	p.mu.Unlock()
 	pctx, cancel := context.WithTimeout(context.Background(), p.g.produceTimeout)
 	p.wg.Add(1)
 	rec := &kgo.Record{Topic: p.g.env.Topics.Raw(p.provider), Key: []byte(p.user.ID), Value: value}
 	p.g.env.Producer.Produce(pctx, rec, func(_ *kgo.Record, err error) {
 		cancel()
 		p.mu.Lock()
-		if err != nil && p.err == nil {
-			p.g.env.Logger.Warn("import chunk not acknowledged by kafka", "run_id", p.runID, "err", err)
-			p.err = &produceError{err: err}
-		}
-		if err == nil {
-			p.acked += int64(items)
+		switch {
+		case err != nil && (p.err == nil || span.seq < p.err.chunk.seq):
+			p.g.env.Logger.Warn("import chunk not acknowledged by kafka", "run_id", p.runID, "chunk", span.seq, "err", err)
+			p.err = &produceError{chunk: span, err: err}
+		case err == nil:
+			p.acct.chunksStored++
+			p.acct.itemsStored += span.items
 		}
 		p.mu.Unlock()
 		<-p.inflight
@@ -427,9 +429,9 @@ func (p *chunkProducer) wait() error {
 	return p.failed()
 }
 
-// ackedItems is the number of items in the chunks acknowledged so far.
-func (p *chunkProducer) ackedItems() int64 {
+// account is what became of the chunks sent so far.
+func (p *chunkProducer) account() importAccount {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.acked
+	return p.acct
 }

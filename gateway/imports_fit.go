@@ -14,21 +14,69 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/muktihari/fit/profile/filedef"
 
+	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/ingest/fit"
 	"github.com/wearstream/wearstream/schemas"
 )
 
-// fitFile is one uploaded FIT file and what it holds.
+// fitFile is one uploaded FIT file and what it holds. Records are the
+// file's record messages (its data points, one a second on most devices);
+// workouts, laps and samples are what the processor makes of the file: the
+// gateway runs the same normaliser (ingest/fit) on the bytes it decoded to
+// check them, so these are exact, not estimates. Series counts the samples
+// of each series type.
 type fitFile struct {
-	Name       string `json:"name"`
-	RawEventID string `json:"raw_event_id"`
-	Workouts   int    `json:"workouts"`
-	Laps       int    `json:"laps"`
-	Records    int    `json:"records"`
+	Name       string         `json:"name"`
+	RawEventID string         `json:"raw_event_id"`
+	Bytes      int            `json:"bytes"`
+	Records    int            `json:"records"`
+	Workouts   int            `json:"workouts"`
+	Laps       int            `json:"laps"`
+	Samples    int            `json:"samples"`
+	Series     map[string]int `json:"series"`
+}
+
+// fitTotals adds up the files of one import.
+type fitTotals struct {
+	records, workouts, laps, samples int64
+	series                           map[string]int64
+}
+
+func (t *fitTotals) add(f fitFile) {
+	t.records += int64(f.Records)
+	t.workouts += int64(f.Workouts)
+	t.laps += int64(f.Laps)
+	t.samples += int64(f.Samples)
+	if t.series == nil {
+		t.series = map[string]int64{}
+	}
+	for name, n := range f.Series {
+		t.series[name] += int64(n)
+	}
+}
+
+// describeFIT reads what a decoded FIT file holds and will yield.
+func describeFIT(u schemas.User, name string, b []byte, acts []*filedef.Activity) fitFile {
+	f := fitFile{Name: name, Bytes: len(b), Series: map[string]int{}}
+	for _, a := range acts {
+		f.Records += len(a.Records)
+	}
+	recs := fit.NormalizeActivities(ingest.Context{Tenant: u.Tenant, UserID: u.ID, Provider: fit.Provider}, acts)
+	f.Workouts = len(recs.Workouts)
+	for _, w := range recs.Workouts {
+		f.Laps += len(w.Laps)
+	}
+	for _, batch := range recs.Samples {
+		f.Samples += len(batch.Samples)
+		f.Series[batch.SeriesType] += len(batch.Samples)
+	}
+	return f
 }
 
 // importFIT answers POST /users/{user_id}/import/fit.
@@ -41,30 +89,25 @@ func (g *Gateway) importFIT(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	var run *syncRun
 	var files []fitFile
-	var workouts, laps, records int64
+	var total fitTotals
 	err = g.eachFIT(c, body, func(name string, b []byte) error {
 		acts, err := fit.Decode(b)
 		if err != nil {
 			return badRequest("invalid_fit", fmt.Sprintf("file %q: %v", name, err))
 		}
-		f := fitFile{Name: name}
-		for _, a := range acts {
-			f.Workouts += len(a.Sessions)
-			f.Laps += len(a.Laps)
-			f.Records += len(a.Records)
-		}
+		f := describeFIT(u, name, b, acts)
 		if run == nil {
 			if run, err = g.startRun(ctx, u, fit.Provider, "fit_import"); err != nil {
 				return err
 			}
 		}
-		raw, err := g.produceFile(c, u, fit.Provider, fit.ContentType, run.run.ID, b)
+		raw, err := g.produceFile(c, u, fit.Provider, fit.ContentType, run.run.ID, name, b)
 		if err != nil {
 			return err
 		}
 		f.RawEventID = raw
 		files = append(files, f)
-		workouts, laps, records = workouts+int64(f.Workouts), laps+int64(f.Laps), records+int64(f.Records)
+		total.add(f)
 		run.progress(ctx, int64(len(files)), body.n)
 		return nil
 	})
@@ -72,6 +115,7 @@ func (g *Gateway) importFIT(c *fiber.Ctx) error {
 		err = badRequest("missing_file", "file: no FIT file in the request (send it as the form field \"file\" or as the body)")
 	}
 	if err != nil {
+		err = withStoredFiles(err, files)
 		if run != nil {
 			var e *Error
 			msg := err.Error()
@@ -84,9 +128,9 @@ func (g *Gateway) importFIT(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("imported %d FIT files: %d workouts, %d laps, %d records", len(files), workouts, laps, records)
+	msg := fmt.Sprintf("imported %d FIT files: %d workouts, %d laps, %d records, %d samples", len(files), total.workouts, total.laps, total.records, total.samples)
 	if err := run.finish(int64(len(files)), body.n, msg, nil); err != nil {
-		return err
+		return unrecordedEnd(fmt.Sprintf("all %d files were stored", len(files)))
 	}
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{
 		"status":          "accepted",
@@ -94,11 +138,31 @@ func (g *Gateway) importFIT(c *fiber.Ctx) error {
 		"task_id":         run.run.ID,
 		"user_id":         u.ID,
 		"items_processed": len(files),
-		"workouts":        workouts,
-		"laps":            laps,
-		"records":         records,
+		"bytes":           body.n,
+		"records":         total.records,
+		"workouts":        total.workouts,
+		"laps":            total.laps,
+		"samples":         total.samples,
+		"series":          total.series,
 		"files":           files,
 	})
+}
+
+// withStoredFiles adds to the answer of a failed FIT import which files
+// were stored before the failure.
+func withStoredFiles(err error, stored []fitFile) error {
+	var e *Error
+	if !errors.As(err, &e) || len(stored) == 0 {
+		return err
+	}
+	names := make([]string, len(stored))
+	for i, f := range stored {
+		names[i] = strconv.Quote(f.Name)
+	}
+	out := *e
+	out.Message = fmt.Sprintf("%s; stored before it: %d file(s), %s (importing them again does not duplicate data); the rest of the request was not read",
+		e.Message, len(stored), strings.Join(names, ", "))
+	return &out
 }
 
 // eachFIT calls fn with every uploaded file, read whole (at most
@@ -109,7 +173,7 @@ func (g *Gateway) eachFIT(c *fiber.Ctx, body io.Reader, fn func(name string, b [
 		b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 		if err != nil {
 			if errors.Is(err, errTooLarge) {
-				return importError(err, 0)
+				return importError(err, importAccount{})
 			}
 			return badRequest("invalid_body", "cannot read the upload: "+err.Error())
 		}
@@ -132,7 +196,7 @@ func (g *Gateway) eachFIT(c *fiber.Ctx, body io.Reader, fn func(name string, b [
 			return nil
 		}
 		if errors.Is(err, errTooLarge) {
-			return importError(err, 0)
+			return importError(err, importAccount{})
 		}
 		if err != nil {
 			return badRequest("invalid_body", "cannot read the multipart body: "+err.Error())
@@ -152,13 +216,18 @@ func (g *Gateway) eachFIT(c *fiber.Ctx, body io.Reader, fn func(name string, b [
 
 // produceFile produces one uploaded file as a raw event and returns its id
 // once Kafka acknowledged it.
-func (g *Gateway) produceFile(c *fiber.Ctx, u schemas.User, provider, contentType, runID string, b []byte) (string, error) {
+func (g *Gateway) produceFile(c *fiber.Ctx, u schemas.User, provider, contentType, runID, name string, b []byte) (string, error) {
 	p := g.newChunkProducer(u, provider, contentType, runID)
-	if err := p.produce(c.UserContext(), b, 1); err != nil {
-		return "", importError(err, 0)
+	err := p.produce(c.UserContext(), b, 1)
+	if err == nil {
+		err = p.wait()
 	}
-	if err := p.wait(); err != nil {
-		return "", importError(err, 0)
+	var pe *produceError
+	if errors.As(err, &pe) {
+		return "", unavailable(fmt.Sprintf("file %q was not stored: %v; retry later", name, pe.err))
+	}
+	if err != nil {
+		return "", err
 	}
 	return p.lastID, nil
 }

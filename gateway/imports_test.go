@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -251,4 +253,52 @@ func (h *harness) lifecycle(n int) []schemas.Lifecycle {
 		})
 	}
 	return out
+}
+
+// An export whose chunks Kafka refuses fails with 503 naming the first
+// chunk that was not stored, its items, and what was stored.
+func TestImportAppleXMLNamesWhatWasLost(t *testing.T) {
+	h := start(t, nil)
+	key := h.tenantKey("acme")
+	id := h.createUser(key, `{}`)
+	h.limitTopic(h.stack.Env.Topics.Raw("apple"), 1024)
+	export, _ := io.ReadAll(applexml.NewSyntheticExport(12000))
+	r := h.do("POST", "/api/v1/users/"+id+"/import/apple/xml/direct", map[string]string{"X-API-Key": key, "Content-Type": "text/xml"}, export)
+	wantError(t, r, http.StatusServiceUnavailable, "unavailable")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("503 without Retry-After")
+	}
+	// The first chunk as the parser cuts it (by size: 4,749 items).
+	first := 0
+	opts := applexml.Options{ChunkBytes: min(applexml.DefaultChunkBytes, h.stack.Env.Config.MaxBodyBytes/2)}
+	_, _ = applexml.Split(bytes.NewReader(export), opts, func(_ []byte, n int) error {
+		first = n
+		return io.EOF
+	})
+	msg := r.body["error"].(map[string]any)["message"].(string)
+	for _, want := range []string{
+		fmt.Sprintf("chunk 0 (items 1 to %d of the upload) was not stored: MESSAGE_TOO_LARGE", first),
+		"nothing of it was stored; the rest of the upload was not read",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("message %q does not say %q", msg, want)
+		}
+	}
+	runs := h.runs(key, id)
+	if len(runs) != 1 || runs[0]["status"] != "failed" || runs[0]["items_processed"] != float64(0) || runs[0]["message"] != msg {
+		t.Fatalf("runs = %v", runs)
+	}
+}
+
+func TestImportAccount(t *testing.T) {
+	f := func(acct importAccount, chunk chunkSpan, want string) {
+		t.Helper()
+		if got := acct.describe(&produceError{chunk: chunk, err: errors.New("MESSAGE_TOO_LARGE")}); got != want {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+	f(importAccount{chunksSent: 3, itemsSent: 15000}, chunkSpan{seq: 0, first: 0, items: 5000},
+		"chunk 0 (items 1 to 5000 of the upload) was not stored: MESSAGE_TOO_LARGE; nothing of it was stored; the rest of the upload was not read")
+	f(importAccount{chunksSent: 4, chunksStored: 2, itemsSent: 17000, itemsStored: 10000}, chunkSpan{seq: 2, first: 10000, items: 5000},
+		"chunk 2 (items 10001 to 15000 of the upload) was not stored: MESSAGE_TOO_LARGE; stored: 2 of the 4 chunks sent, 10000 of the 17000 items sent; the rest of the upload was not read")
 }

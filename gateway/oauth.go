@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
 	"github.com/wearstream/wearstream/ingest"
@@ -115,6 +116,9 @@ func (g *Gateway) authorize(c *fiber.Ctx) error {
 		return notFound("user " + userID + " not found")
 	}
 	redirect := c.Query("redirect_uri")
+	if len(redirect) > maxURLLen {
+		return badRequest("invalid_redirect_uri", "redirect_uri: longer than 2048 characters")
+	}
 	if redirect != "" {
 		r, err := url.Parse(redirect)
 		if err != nil || (r.Scheme != "https" && r.Scheme != "http") || r.Host == "" {
@@ -149,6 +153,9 @@ func (g *Gateway) oauthCallback(c *fiber.Ctx) error {
 	st, err := signer.Verify(c.Query("state"), g.now())
 	if err != nil || st.Provider != p.Name {
 		return badRequest("invalid_state", "state: the authorisation expired or was not started here; start again at /api/v1/oauth/"+p.Name+"/authorize")
+	}
+	if err := g.claimState(c, c.Query("state"), st.Expires); err != nil {
+		return err
 	}
 	fail := func(code, message string) error {
 		if st.RedirectURI == "" {
@@ -197,19 +204,64 @@ func (g *Gateway) oauthCallback(c *fiber.Ctx) error {
 			return fail("account_limit", fmt.Sprintf("this deployment connects at most %d %s account(s); disconnect one before connecting another", limit, p.DisplayName))
 		}
 	}
+	// The connection is not done until its backfill is queued: a success
+	// without it would never fetch the user's history (the scheduler polls
+	// from the connection's cursor only). Authorising again is safe.
+	unavailableNow := func(message string) error {
+		if st.RedirectURI == "" {
+			return unavailable(message)
+		}
+		return fail("unavailable", message)
+	}
 	conn, err := jobs.Connect(ctx, g.env, u.Tenant, u.ID, p.Name, tok, acct, g.now())
 	if err != nil {
 		g.env.Logger.Warn("connection not saved", "provider", p.Name, "err", err)
-		return unavailable("the event store is unavailable; nothing was saved, authorise again later")
+		return unavailableNow("the event store is unavailable; the connection was not recorded, authorise again later")
 	}
 	run, err := jobs.StartBackfill(ctx, g.env, p, conn, g.now())
 	if err != nil {
 		g.env.Logger.Warn("backfill not queued", "provider", p.Name, "user_id", u.ID, "err", err)
+		return unavailableNow("the event store is unavailable; the history of the account could not be queued, authorise again later")
 	}
 	if st.RedirectURI == "" {
 		return c.JSON(fiber.Map{"status": "success", "provider": p.Name, "user_id": u.ID, "connection_id": conn.ID, "backfill_run_id": run})
 	}
 	return c.Redirect(withQuery(st.RedirectURI, url.Values{"status": {"success"}, "provider": {p.Name}, "user_id": {u.ID}}), http.StatusSeeOther)
+}
+
+// claimState uses up an OAuth state: the first callback that claims it
+// goes on, every later one (on any gateway) is refused. Claims of expired
+// states are forgotten as callbacks come.
+func (g *Gateway) claimState(c *fiber.Ctx, state string, expires time.Time) error {
+	table := g.env.Tables.OAuthStates
+	hash := secrets.Hash("oauth-state:" + state)
+	used := badRequest("invalid_state", "state: already used; start again at /api/v1/oauth/"+c.Params("provider")+"/authorize")
+	if prev, ok := table.Get(hash); ok && prev.ClaimedBy != "" {
+		return used
+	}
+	claim := schemas.OAuthState{Hash: hash, ClaimedBy: uuid.NewString(), ExpiresAt: expires}
+	ctx := c.UserContext()
+	if err := table.Put(ctx, hash, claim); err != nil {
+		return unavailable("cannot record the authorisation; retry later")
+	}
+	if won, _ := table.Get(hash); won.ClaimedBy != claim.ClaimedBy {
+		return used
+	}
+	var expired []string
+	now := g.now()
+	table.Range(func(key string, s schemas.OAuthState) bool {
+		if now.After(s.ExpiresAt.Add(time.Minute)) {
+			expired = append(expired, key)
+		}
+		return len(expired) < 100
+	})
+	for _, key := range expired {
+		if err := table.Delete(ctx, key); err != nil {
+			g.env.Logger.Warn("cannot forget an expired oauth state", "err", err)
+			break
+		}
+	}
+	return nil
 }
 
 // withQuery adds q to the query of target.

@@ -33,6 +33,31 @@ func (g *Gateway) webhookProvider(c *fiber.Ctx) (ingest.Provider, error) {
 	return p, nil
 }
 
+// knownWebhookProvider refuses an unknown provider, or one without
+// webhooks, before the body is read.
+// Its body is then held to the provider's own limit: the few kilobytes of a
+// notification (ingest.NotificationMaxBytes), or WEARSTREAM_MAX_BODY_BYTES
+// for the providers that push data in their webhooks (Garmin, Suunto).
+// Such a body is read before it is verified, since the signature is over
+// the body; signature failures are throttled (throttleSignatures).
+func (g *Gateway) knownWebhookProvider(c *fiber.Ctx) error {
+	p, err := g.webhookProvider(c)
+	if err != nil {
+		return err
+	}
+	limit := ingest.NotificationMaxBytes
+	if p.Webhook.PushesData {
+		limit = g.env.Config.MaxBodyBytes
+	}
+	if err := refuseLong(c, limit); err != nil {
+		return err
+	}
+	if err := readLimited(c, limit); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
 // providerChallenge answers GET /providers/{provider}/webhooks, the
 // subscription handshake of providers that have one.
 func (g *Gateway) providerChallenge(c *fiber.Ctx) error {
@@ -47,6 +72,7 @@ func (g *Gateway) providerChallenge(c *fiber.Ctx) error {
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) { q[string(k)] = append(q[string(k)], string(v)) })
 	status, body, err := p.Webhook.Challenge(jobs.Settings(g.env, p), q)
 	if err != nil {
+		g.failedGuess(c, guessSignature, p.Name, "webhook handshake refused")
 		return newError(http.StatusUnauthorized, "unauthorized", "webhook handshake refused")
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
@@ -66,6 +92,7 @@ func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
 	h := http.Header{}
 	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
 	if err := p.Webhook.Verify(jobs.Settings(g.env, p), h, body); err != nil {
+		g.failedGuess(c, guessSignature, p.Name, err.Error())
 		if !errors.Is(err, ingest.ErrUnverified) {
 			g.env.Logger.Warn("webhook check failed", "provider", p.Name, "err", err)
 		}

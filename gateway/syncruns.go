@@ -48,18 +48,19 @@ func newRunID() string {
 	return "run_" + hex.EncodeToString(b[:])
 }
 
-// startRun records a new run as in progress and produces sync.started. It
-// fails (503) when Kafka does not take either.
+// startRun produces sync.started and records a new run as in progress. It
+// fails (503) when Kafka does not take either. As everywhere, the event
+// goes first: no state is shown that its event did not announce.
 func (g *Gateway) startRun(ctx context.Context, u schemas.User, provider, source string) (*syncRun, error) {
 	now := g.now().UTC().Truncate(time.Millisecond)
 	r := &syncRun{g: g, saved: now, run: schemas.SyncRun{
 		ID: newRunID(), Tenant: u.Tenant, UserID: u.ID, Provider: provider, Source: source,
 		Status: runInProgress, Message: "import started", StartedAt: now, UpdatedAt: now,
 	}}
-	if err := r.save(ctx); err != nil {
+	if err := r.lifecycle(ctx, schemas.EventSyncStarted); err != nil {
 		return nil, err
 	}
-	if err := r.lifecycle(ctx, schemas.EventSyncStarted); err != nil {
+	if err := r.save(ctx); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -80,9 +81,11 @@ func (r *syncRun) progress(ctx context.Context, items, bytes int64) {
 	}
 }
 
-// finish records the end of the run, failed when cause is not nil, and
-// produces sync.completed or sync.failed. It uses its own context, so that
-// a run whose request was cancelled is still recorded as failed.
+// finish produces sync.completed or sync.failed, then records the end of
+// the run, failed when cause is not nil: a run never shows as ended
+// without its event (the event's id is the same when a retry writes it
+// again). It uses its own context, so that a run whose request was
+// cancelled is still recorded as failed.
 func (r *syncRun) finish(items, bytes int64, message string, cause error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), r.g.produceTimeout)
 	defer cancel()
@@ -97,10 +100,10 @@ func (r *syncRun) finish(items, bytes int64, message string, cause error) error 
 		r.run.Status = runFailed
 		r.run.Error = cause.Error()
 	}
-	if err := r.save(ctx); err != nil {
+	if err := r.lifecycle(ctx, event); err != nil {
 		return err
 	}
-	return r.lifecycle(ctx, event)
+	return r.save(ctx)
 }
 
 func (r *syncRun) save(ctx context.Context) error {

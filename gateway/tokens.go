@@ -14,7 +14,9 @@ package gateway
 //     #1379). Rotations of one token in this process are serialised; two
 //     gateways rotating it at the same instant hand out the same refresh
 //     token and two valid access tokens.
-//   - POST /api/v1/token/revoke forgets a refresh token.
+//   - POST /api/v1/token/revoke forgets a refresh token and its whole
+//     rotation family: the tokens it replaced, which still answer inside
+//     their grace window, and the ones that replaced it.
 //   - POST /api/v1/users/{user_id}/invitation-code makes a single-use
 //     8-character code (older codes of the user are revoked), which an app
 //     redeems at POST /api/v1/invitation-code/redeem for a pair.
@@ -72,13 +74,6 @@ func (l *keyLocks) lock(key string) func() {
 	m := &l[h.Sum32()%uint32(len(l))]
 	m.Lock()
 	return m.Unlock
-}
-
-func (g *Gateway) publicTokenRoutes(v1 fiber.Router) {
-	v1.Post("/users/:user_id/token", g.issueToken)
-	v1.Post("/token/refresh", g.refreshToken)
-	v1.Post("/token/revoke", g.revokeToken)
-	v1.Post("/invitation-code/redeem", g.redeemInvitationCode)
 }
 
 // tokenResponse is Open Wearables' token answer.
@@ -144,12 +139,16 @@ func (g *Gateway) issueToken(c *fiber.Ctx) error {
 	if apiKey(c) != "" {
 		p, err := g.apiKeyPrincipal(c)
 		if err != nil {
+			g.failedGuess(c, guessAPIKey, guessAPIKey.String(), "invalid API key")
 			return err
+		}
+		if ParseRole(p.Role) < RoleMember {
+			return newError(http.StatusForbidden, "insufficient_role", "this API key has role "+p.Role+"; minting SDK tokens needs role member or higher")
 		}
 		tenant, appID = p.Tenant, p.appID()
 	} else {
-		var req issueRequest
-		if err := decodeJSON(c, &req); err != nil {
+		req, err := parseIssue(c.Body())
+		if err != nil {
 			return err
 		}
 		if req.AppID == "" || req.AppSecret == "" {
@@ -158,6 +157,7 @@ func (g *Gateway) issueToken(c *fiber.Ctx) error {
 		a, ok := g.env.Tables.Applications.Get(req.AppID)
 		// The hash is compared in constant time; an unknown app costs the same hash.
 		if got := secrets.Hash(req.AppSecret); !ok || !secrets.Equal(got, a.SecretHash) {
+			g.failedGuess(c, guessAPIKey, guessAPIKey.String(), "invalid application credentials")
 			return newError(http.StatusUnauthorized, "unauthorized", "app_id or app_secret: invalid application credentials")
 		}
 		if _, ok := g.env.Tables.Tenants.Get(a.Tenant); !ok {
@@ -182,15 +182,49 @@ type refreshRequest struct {
 }
 
 func (g *Gateway) refreshTokenOf(c *fiber.Ctx) (string, error) {
+	return parseRefresh(c.Body())
+}
+
+// maxTokenLen bounds a refresh token, an app id or an app secret as sent.
+const maxTokenLen = 256
+
+// parseRefresh reads the body of /token/refresh and /token/revoke.
+func parseRefresh(body []byte) (string, error) {
 	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeBody(body, &req); err != nil {
 		return "", err
 	}
 	req.RefreshToken = strings.TrimSpace(req.RefreshToken)
 	if req.RefreshToken == "" {
 		return "", badRequest("invalid_field", "refresh_token: required")
 	}
+	if len(req.RefreshToken) > maxTokenLen {
+		return "", badRequest("invalid_field", "refresh_token: longer than any refresh token")
+	}
 	return req.RefreshToken, nil
+}
+
+// parseIssue reads the application credentials of /users/{user_id}/token.
+func parseIssue(body []byte) (issueRequest, error) {
+	var req issueRequest
+	if err := decodeBody(body, &req); err != nil {
+		return req, err
+	}
+	if len(req.AppID) > maxTokenLen || len(req.AppSecret) > maxTokenLen {
+		return req, badRequest("invalid_field", "app_id or app_secret: longer than any credential")
+	}
+	return req, nil
+}
+
+// parseRedeem reads the body of /invitation-code/redeem: the code as
+// typed, and whether it can be a code at all.
+func parseRedeem(body []byte) (raw, code string, ok bool, err error) {
+	var req redeemRequest
+	if err := decodeBody(body, &req); err != nil {
+		return "", "", false, err
+	}
+	code, ok = tokens.NormalizeCode(req.Code)
+	return req.Code, code, ok, nil
 }
 
 func invalidRefresh(why string) error {
@@ -213,6 +247,7 @@ func (g *Gateway) refreshToken(c *fiber.Ctx) error {
 	table := g.env.Tables.RefreshTokens
 	rec, ok := table.Get(hash)
 	if !ok {
+		g.failedGuess(c, guessRefresh, guessRefresh.String(), "unknown or revoked refresh token")
 		return invalidRefresh("invalid or revoked")
 	}
 	now := g.now().UTC().Truncate(time.Millisecond)
@@ -233,6 +268,10 @@ func (g *Gateway) refreshToken(c *fiber.Ctx) error {
 		// after it a refusal.
 		if !now.Before(rec.ReplacedAt.Add(g.env.Config.SDKRefreshGrace)) {
 			return invalidRefresh("already used: it was replaced by a newer token")
+		}
+		// A revoked successor ends the grace: revocation ends the family.
+		if _, ok := table.Get(rec.ReplacedBy); !ok {
+			return invalidRefresh("invalid or revoked")
 		}
 		access, exp := g.accessToken(rec.Tenant, rec.UserID, rec.AppID, rec.ReplacedAt)
 		return c.JSON(g.pair(access, exp, next))
@@ -275,22 +314,41 @@ func (g *Gateway) revokeToken(c *fiber.Ctx) error {
 	}
 	hash := g.keys.Hash(tok)
 	defer g.locks.lock(hash)()
-	rec, ok := g.env.Tables.RefreshTokens.Get(hash)
-	if !ok {
+	if _, ok := g.env.Tables.RefreshTokens.Get(hash); !ok {
+		g.failedGuess(c, guessRefresh, guessRefresh.String(), "revoke of an unknown refresh token")
 		return notFound("refresh_token: unknown or already revoked")
 	}
-	ctx := c.UserContext()
-	// A token revoked inside its grace window takes its successor along,
+	// The whole rotation family goes: the tokens this one replaced (still
+	// answering inside their grace window) and the ones that replaced it,
 	// so that logging out right after a refresh really logs out.
-	if rec.ReplacedBy != "" {
-		if err := g.env.Tables.RefreshTokens.Delete(ctx, rec.ReplacedBy); err != nil {
+	ctx := c.UserContext()
+	for _, h := range g.refreshFamily(hash) {
+		if err := g.env.Tables.RefreshTokens.Delete(ctx, h); err != nil {
 			return unavailable("cannot revoke the refresh token; retry later")
 		}
 	}
-	if err := g.env.Tables.RefreshTokens.Delete(ctx, hash); err != nil {
-		return unavailable("cannot revoke the refresh token; retry later")
-	}
 	return c.SendStatus(http.StatusNoContent)
+}
+
+// refreshFamily returns the hashes of every stored refresh token linked to
+// hash by rotations, in either direction, hash included.
+func (g *Gateway) refreshFamily(hash string) []string {
+	table := g.env.Tables.RefreshTokens
+	seen := map[string]bool{hash: true}
+	family := []string{hash}
+	for i := 0; i < len(family); i++ {
+		rec, ok := table.Get(family[i])
+		if !ok {
+			continue
+		}
+		for _, h := range []string{rec.Replaces, rec.ReplacedBy} {
+			if h != "" && !seen[h] {
+				seen[h] = true
+				family = append(family, h)
+			}
+		}
+	}
+	return family
 }
 
 type invitationResponse struct {
@@ -346,16 +404,16 @@ func (g *Gateway) redeemInvitationCode(c *fiber.Ctx) error {
 	if err := g.requireKeys(); err != nil {
 		return err
 	}
-	var req redeemRequest
-	if err := decodeJSON(c, &req); err != nil {
+	raw, code, ok, err := parseRedeem(c.Body())
+	if err != nil {
 		return err
 	}
 	invalid := badRequest("invalid_code", "code: invalid, expired or already used")
-	code, ok := tokens.NormalizeCode(req.Code)
 	if !ok {
-		if strings.TrimSpace(req.Code) == "" {
+		if strings.TrimSpace(raw) == "" {
 			return badRequest("invalid_field", "code: required")
 		}
+		g.failedGuess(c, guessInvitation, guessInvitation.String(), "malformed invitation code")
 		return invalid
 	}
 	hash := g.keys.Hash(code)
@@ -363,6 +421,7 @@ func (g *Gateway) redeemInvitationCode(c *fiber.Ctx) error {
 	table := g.env.Tables.InvitationCodes
 	ic, ok := table.Get(hash)
 	if !ok || !tokens.Equal(ic.Hash, hash) || ic.RedeemedBy != "" {
+		g.failedGuess(c, guessInvitation, guessInvitation.String(), "unknown or used invitation code")
 		return invalid
 	}
 	now := g.now()

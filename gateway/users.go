@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -44,7 +45,11 @@ func userJSON(u schemas.User) userResponse {
 
 // decodeJSON decodes a JSON object body into v; an empty body is an empty object.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	body := c.Body()
+	return decodeBody(c.Body(), v)
+}
+
+// decodeBody is decodeJSON of a body already read.
+func decodeBody(body []byte, v any) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil
 	}
@@ -54,10 +59,15 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-func (g *Gateway) createUser(c *fiber.Ctx) error {
+// maxNameLen bounds the free-text fields of users and applications.
+const maxNameLen = 255
+
+// parseUser reads and checks the body of POST /users: the user's fields,
+// without id, tenant or time.
+func parseUser(body []byte) (schemas.User, error) {
 	var req userRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+	if err := decodeBody(body, &req); err != nil {
+		return schemas.User{}, err
 	}
 	val := func(p *string) string {
 		if p == nil {
@@ -65,25 +75,29 @@ func (g *Gateway) createUser(c *fiber.Ctx) error {
 		}
 		return strings.TrimSpace(*p)
 	}
-	u := schemas.User{
-		ID:             uuid.NewString(),
-		Tenant:         who(c).Tenant,
-		ExternalUserID: val(req.ExternalUserID),
-		Email:          val(req.Email),
-		FirstName:      val(req.FirstName),
-		LastName:       val(req.LastName),
-		CreatedAt:      g.now().UTC().Truncate(time.Millisecond),
+	u := schemas.User{ExternalUserID: val(req.ExternalUserID), Email: val(req.Email), FirstName: val(req.FirstName), LastName: val(req.LastName)}
+	for _, f := range []struct{ name, v string }{{"external_user_id", u.ExternalUserID}, {"email", u.Email}, {"first_name", u.FirstName}, {"last_name", u.LastName}} {
+		if len(f.v) > maxNameLen {
+			return schemas.User{}, badRequest("invalid_field", f.name+": longer than 255 characters")
+		}
+		if !utf8.ValidString(f.v) {
+			return schemas.User{}, badRequest("invalid_field", f.name+": not valid UTF-8")
+		}
 	}
 	if u.Email != "" {
 		if _, err := mail.ParseAddress(u.Email); err != nil {
-			return badRequest("invalid_field", "email: not a valid email address")
+			return schemas.User{}, badRequest("invalid_field", "email: not a valid email address")
 		}
 	}
-	for field, v := range map[string]string{"external_user_id": u.ExternalUserID, "email": u.Email, "first_name": u.FirstName, "last_name": u.LastName} {
-		if len(v) > 255 {
-			return badRequest("invalid_field", field+": longer than 255 characters")
-		}
+	return u, nil
+}
+
+func (g *Gateway) createUser(c *fiber.Ctx) error {
+	u, err := parseUser(c.Body())
+	if err != nil {
+		return err
 	}
+	u.ID, u.Tenant, u.CreatedAt = uuid.NewString(), who(c).Tenant, g.now().UTC().Truncate(time.Millisecond)
 	if u.ExternalUserID != "" {
 		dup := false
 		g.env.Tables.Users.Range(func(_ string, o schemas.User) bool {
@@ -97,6 +111,7 @@ func (g *Gateway) createUser(c *fiber.Ctx) error {
 	if err := g.env.Tables.Users.Put(c.UserContext(), u.ID, u); err != nil {
 		return unavailable("cannot store the user: " + err.Error())
 	}
+	g.record(c, "user.created", "user", u.ID, map[string]any{"external_user_id": u.ExternalUserID})
 	return c.Status(http.StatusCreated).JSON(userJSON(u))
 }
 

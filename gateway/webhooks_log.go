@@ -29,6 +29,8 @@ func WithClickHouse(conn driver.Conn) Option {
 const (
 	defaultLogLimit = 50
 	maxLogLimit     = 250
+	// maxFilterTypes bounds the event types one query may name.
+	maxFilterTypes = 100
 )
 
 type attemptResponse struct {
@@ -86,21 +88,73 @@ func (c cursor) encode() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.sec, 10) + "." + strconv.Itoa(int(c.ms)) + "." + c.id))
 }
 
+// The range of ClickHouse's DateTime, which every time bound and iterator
+// must fit: a value outside it would wrap around in the query.
+var (
+	minLogTime = time.Unix(0, 0).UTC()
+	maxLogTime = time.Unix(1<<32-1, 0).UTC() // 2106-02-07T06:28:15Z
+)
+
+// maxCursorID bounds the id in an iterator (UUIDs and msg_ ids are shorter).
+const maxCursorID = 64
+
+// decodeCursor checks an iterator completely: its time within DateTime's
+// range, its milliseconds below 1000, its id of id characters only. Nothing
+// of a bad iterator reaches the database.
 func decodeCursor(s string) (*cursor, error) {
+	bad := badRequest("invalid_field", "iterator: not an iterator from a previous page")
+	if len(s) > 128 {
+		return nil, bad
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return nil, badRequest("invalid_field", "iterator: not an iterator from a previous page")
+		return nil, bad
 	}
 	parts := strings.SplitN(string(raw), ".", 3)
 	if len(parts) != 3 {
-		return nil, badRequest("invalid_field", "iterator: not an iterator from a previous page")
+		return nil, bad
 	}
 	sec, err1 := strconv.ParseInt(parts[0], 10, 64)
 	ms, err2 := strconv.ParseUint(parts[1], 10, 16)
-	if err1 != nil || err2 != nil {
-		return nil, badRequest("invalid_field", "iterator: not an iterator from a previous page")
+	if err1 != nil || err2 != nil || sec < minLogTime.Unix() || sec > maxLogTime.Unix() || ms > 999 || !validCursorID(parts[2]) {
+		return nil, bad
 	}
 	return &cursor{sec: sec, ms: uint16(ms), id: parts[2]}, nil
+}
+
+func validCursorID(id string) bool {
+	if id == "" || len(id) > maxCursorID {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTimeBound reads an RFC 3339 bound. A bound past what the log can
+// hold is no bound (before=9999-12-31T23:59:59Z means "until now"); one that
+// leaves nothing to find is refused by name.
+func parseTimeBound(name, s string, upper bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, badRequest("invalid_field", name+": must be an RFC 3339 time such as 2026-01-14T00:00:00Z")
+	}
+	v = v.UTC()
+	switch {
+	case upper && v.After(maxLogTime), !upper && !v.After(minLogTime):
+		return time.Time{}, nil
+	case upper && !v.After(minLogTime):
+		return time.Time{}, badRequest("invalid_field", name+": must be after 1970-01-01T00:00:00Z")
+	case !upper && v.After(maxLogTime):
+		return time.Time{}, badRequest("invalid_field", name+": must be before 2106-02-07T06:28:15Z")
+	}
+	return v, nil
 }
 
 func parseLogFilter(c *fiber.Ctx) (logFilter, error) {
@@ -121,6 +175,14 @@ func parseLogFilter(c *fiber.Ctx) (logFilter, error) {
 			}
 		}
 	}
+	if len(f.eventTypes) > maxFilterTypes {
+		return f, badRequest("invalid_field", "event_types: at most "+itoa(maxFilterTypes)+" types")
+	}
+	for _, t := range f.eventTypes {
+		if len(t) > 128 {
+			return f, badRequest("invalid_field", "event_types: a type name is at most 128 characters")
+		}
+	}
 	switch s := c.Query("status"); s {
 	case "":
 	case "0", "success":
@@ -130,17 +192,15 @@ func parseLogFilter(c *fiber.Ctx) (logFilter, error) {
 	default:
 		return f, badRequest("invalid_field", "status: must be success (0) or failed (2)")
 	}
-	for _, t := range []struct {
-		name string
-		dst  *time.Time
-	}{{"after", &f.after}, {"before", &f.before}} {
-		if s := c.Query(t.name); s != "" {
-			v, err := time.Parse(time.RFC3339, s)
-			if err != nil {
-				return f, badRequest("invalid_field", t.name+": must be an RFC 3339 time such as 2026-01-14T00:00:00Z")
-			}
-			*t.dst = v.UTC()
-		}
+	var err error
+	if f.after, err = parseTimeBound("after", c.Query("after"), false); err != nil {
+		return f, err
+	}
+	if f.before, err = parseTimeBound("before", c.Query("before"), true); err != nil {
+		return f, err
+	}
+	if !f.after.IsZero() && !f.before.IsZero() && !f.after.Before(f.before) {
+		return f, badRequest("invalid_field", "before: must be later than after")
 	}
 	if s := c.Query("iterator"); s != "" {
 		cur, err := decodeCursor(s)
@@ -169,6 +229,13 @@ func (f logFilter) conditions(timeCol string) ([]string, []any) {
 		args = append(args, f.before)
 	}
 	return where, args
+}
+
+// logUnavailable logs a failed delivery-log query and answers 503 without
+// the database's message.
+func (g *Gateway) logUnavailable(err error) error {
+	g.env.Logger.Warn("delivery log query failed", "err", err)
+	return unavailable("the delivery log cannot be read right now; retry later")
 }
 
 func (g *Gateway) requireLog() error {
@@ -210,7 +277,7 @@ func (g *Gateway) listAttempts(c *fiber.Ctx) error {
 		" ORDER BY attempted_at DESC, attempted_ms DESC, id DESC LIMIT " + strconv.Itoa(f.limit+1)
 	rows, err := g.clickhouse.Query(c.UserContext(), q, args...)
 	if err != nil {
-		return unavailable("cannot read the delivery log: " + err.Error())
+		return g.logUnavailable(err)
 	}
 	defer rows.Close()
 	out := page[attemptResponse]{Data: []attemptResponse{}}
@@ -225,7 +292,7 @@ func (g *Gateway) listAttempts(c *fiber.Ctx) error {
 		)
 		if err := rows.Scan(&a.ID, &a.MessageID, &a.EndpointID, &a.EventType, &userID, &a.Attempt, &a.Trigger, &a.StatusCode,
 			&success, &a.Error, &a.DurationMS, &a.Response, &a.Timestamp, &ms, &next); err != nil {
-			return unavailable("cannot read the delivery log: " + err.Error())
+			return g.logUnavailable(err)
 		}
 		if len(out.Data) == f.limit {
 			out.Iterator = ptr(last.encode())
@@ -247,7 +314,7 @@ func (g *Gateway) listAttempts(c *fiber.Ctx) error {
 		out.Data = append(out.Data, a)
 	}
 	if err := rows.Err(); err != nil {
-		return unavailable("cannot read the delivery log: " + err.Error())
+		return g.logUnavailable(err)
 	}
 	out.Done = true
 	return c.JSON(out)
@@ -287,7 +354,7 @@ func (g *Gateway) listMessages(c *fiber.Ctx) error {
 	q += " ORDER BY first_at DESC, message_id DESC LIMIT " + strconv.Itoa(f.limit+1)
 	rows, err := g.clickhouse.Query(c.UserContext(), q, args...)
 	if err != nil {
-		return unavailable("cannot read the delivery log: " + err.Error())
+		return g.logUnavailable(err)
 	}
 	defer rows.Close()
 	out := page[messageResponse]{Data: []messageResponse{}}
@@ -300,7 +367,7 @@ func (g *Gateway) listMessages(c *fiber.Ctx) error {
 			payload   string
 		)
 		if err := rows.Scan(&m.ID, &m.EventType, &userID, &m.Timestamp, &m.Attempts, &delivered, &m.Endpoints, &payload); err != nil {
-			return unavailable("cannot read the delivery log: " + err.Error())
+			return g.logUnavailable(err)
 		}
 		if len(out.Data) == f.limit {
 			out.Iterator = ptr(last.encode())
@@ -319,7 +386,7 @@ func (g *Gateway) listMessages(c *fiber.Ctx) error {
 		out.Data = append(out.Data, m)
 	}
 	if err := rows.Err(); err != nil {
-		return unavailable("cannot read the delivery log: " + err.Error())
+		return g.logUnavailable(err)
 	}
 	out.Done = true
 	return c.JSON(out)
@@ -337,7 +404,7 @@ func (g *Gateway) loggedMessage(ctx context.Context, tenant, id string) (webhook
 	q := "SELECT any(event_type), any(user_id), anyIf(payload, payload != ''), groupUniqArray(endpoint_id), count()" +
 		" FROM deliveries WHERE tenant_id = ? AND message_id = ? AND trigger != 'system'"
 	if err := g.clickhouse.QueryRow(ctx, q, tenant, id).Scan(&m.Type, &m.UserID, &payload, &endpoints, &n); err != nil {
-		return m, nil, unavailable("cannot read the delivery log: " + err.Error())
+		return m, nil, g.logUnavailable(err)
 	}
 	if n == 0 {
 		return m, nil, notFound("message " + id + " not found")

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,9 @@ func (g *Gateway) checkURL(raw string) (string, error) {
 	if raw == "" {
 		return "", badRequest("invalid_field", "url: required")
 	}
+	if len(raw) > maxURLLen {
+		return "", badRequest("invalid_field", "url: longer than 2048 characters")
+	}
 	if err := webhooks.ValidateURL(raw, g.env.Config.WebhooksAllowPrivate); err != nil {
 		if errors.Is(err, webhooks.ErrForbiddenAddress) {
 			return "", badRequest("forbidden_url", "url: "+err.Error()+" (set WEARSTREAM_WEBHOOKS_ALLOW_PRIVATE=true to allow)")
@@ -37,63 +41,124 @@ func (g *Gateway) checkURL(raw string) (string, error) {
 	return raw, nil
 }
 
-// patchEndpoint applies the fields present in the body: url, description,
-// filter_types ([] means every event), user_id (null removes the scope)
-// and disabled.
-func (g *Gateway) patchEndpoint(c *fiber.Ctx) error {
-	ep, err := g.endpointOf(c)
-	if err != nil {
-		return err
-	}
+// endpointPatch is the body of PATCH /webhooks/endpoints/{id}: the fields
+// present, checked for shape and size (the URL's address and the user are
+// checked against the deployment when applied).
+type endpointPatch struct {
+	URL         *string
+	Description *string
+	FilterTypes *[]string
+	// UserID is set when user_id is present; "" (null) removes the scope.
+	UserID   *string
+	Disabled *bool
+}
+
+// parseEndpointPatch reads a PATCH body: url, description, filter_types
+// ([] means every event), user_id (null removes the scope) and disabled.
+func parseEndpointPatch(body []byte) (endpointPatch, error) {
+	var p endpointPatch
 	var fields map[string]json.RawMessage
-	if err := decodeJSON(c, &fields); err != nil {
-		return err
+	if err := decodeBody(body, &fields); err != nil {
+		return p, err
 	}
 	for name, raw := range fields {
 		switch name {
 		case "url":
 			var u string
 			if json.Unmarshal(raw, &u) != nil {
-				return badRequest("invalid_field", "url: must be a string")
+				return p, badRequest("invalid_field", "url: must be a string")
 			}
-			if ep.URL, err = g.checkURL(u); err != nil {
-				return err
-			}
+			p.URL = &u
 		case "description":
-			if json.Unmarshal(raw, &ep.Description) != nil {
-				return badRequest("invalid_field", "description: must be a string")
+			var d string
+			if json.Unmarshal(raw, &d) != nil {
+				return p, badRequest("invalid_field", "description: must be a string")
 			}
+			if err := validDescription(d); err != nil {
+				return p, err
+			}
+			p.Description = &d
 		case "filter_types":
 			var types []string
 			if json.Unmarshal(raw, &types) != nil {
-				return badRequest("invalid_field", "filter_types: must be a list of event type names")
+				return p, badRequest("invalid_field", "filter_types: must be a list of event type names")
 			}
 			if err := validFilterTypes(types); err != nil {
-				return err
+				return p, err
 			}
-			ep.FilterTypes = types
+			p.FilterTypes = &types
 		case "user_id":
 			var id *string
 			if json.Unmarshal(raw, &id) != nil {
-				return badRequest("invalid_field", "user_id: must be a user id or null")
+				return p, badRequest("invalid_field", "user_id: must be a user id or null")
 			}
-			ep.UserID = ""
-			if id != nil && *id != "" {
-				u, ok := g.env.Tables.Users.Get(*id)
-				if !ok || u.Tenant != ep.Tenant {
-					return badRequest("invalid_field", "user_id: user "+*id+" not found")
-				}
-				ep.UserID = u.ID
+			if id == nil {
+				id = new(string)
 			}
+			p.UserID = id
 		case "disabled":
-			if json.Unmarshal(raw, &ep.Disabled) != nil {
-				return badRequest("invalid_field", "disabled: must be true or false")
+			var d bool
+			if json.Unmarshal(raw, &d) != nil {
+				return p, badRequest("invalid_field", "disabled: must be true or false")
 			}
+			p.Disabled = &d
 		default:
-			return badRequest("invalid_field", name+": unknown field (url, description, filter_types, user_id, disabled)")
+			return p, badRequest("invalid_field", strconv.Quote(truncate(name, 64))+": unknown field (url, description, filter_types, user_id, disabled)")
 		}
 	}
-	return g.storeEndpoint(c, ep)
+	return p, nil
+}
+
+// truncate cuts s to at most n bytes, for echoing client input in errors.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// patchEndpoint applies the fields present in the body.
+func (g *Gateway) patchEndpoint(c *fiber.Ctx) error {
+	ep, err := g.endpointOf(c)
+	if err != nil {
+		return err
+	}
+	p, err := parseEndpointPatch(c.Body())
+	if err != nil {
+		return err
+	}
+	changed := map[string]any{}
+	if p.URL != nil {
+		if ep.URL, err = g.checkURL(*p.URL); err != nil {
+			return err
+		}
+		changed["url"] = ep.URL
+	}
+	if p.Description != nil {
+		ep.Description, changed["description"] = *p.Description, *p.Description
+	}
+	if p.FilterTypes != nil {
+		ep.FilterTypes, changed["filter_types"] = *p.FilterTypes, *p.FilterTypes
+	}
+	if p.UserID != nil {
+		ep.UserID = ""
+		if id := *p.UserID; id != "" {
+			u, ok := g.env.Tables.Users.Get(id)
+			if !ok || u.Tenant != ep.Tenant {
+				return badRequest("invalid_field", "user_id: user "+truncate(id, 64)+" not found")
+			}
+			ep.UserID = u.ID
+		}
+		changed["user_id"] = ep.UserID
+	}
+	if p.Disabled != nil {
+		ep.Disabled, changed["disabled"] = *p.Disabled, *p.Disabled
+	}
+	if err := g.storeEndpoint(c, ep); err != nil {
+		return err
+	}
+	g.record(c, "endpoint.updated", "endpoint", ep.ID, changed)
+	return c.JSON(endpointJSON(ep))
 }
 
 // storeEndpoint writes ep; an enabled endpoint starts a fresh failure streak.
@@ -109,7 +174,7 @@ func (g *Gateway) storeEndpoint(c *fiber.Ctx, ep schemas.Endpoint) error {
 	if err := g.env.Tables.Endpoints.Put(c.UserContext(), ep.ID, ep); err != nil {
 		return unavailable("cannot store the endpoint: " + err.Error())
 	}
-	return c.JSON(endpointJSON(ep))
+	return nil
 }
 
 func (g *Gateway) enableEndpoint(c *fiber.Ctx) error  { return g.setDisabled(c, false) }
@@ -121,7 +186,15 @@ func (g *Gateway) setDisabled(c *fiber.Ctx, disabled bool) error {
 		return err
 	}
 	ep.Disabled = disabled
-	return g.storeEndpoint(c, ep)
+	if err := g.storeEndpoint(c, ep); err != nil {
+		return err
+	}
+	action := "endpoint.enabled"
+	if disabled {
+		action = "endpoint.disabled"
+	}
+	g.record(c, action, "endpoint", ep.ID, nil)
+	return c.JSON(endpointJSON(ep))
 }
 
 // rotateSecret makes a new signing secret; the old one keeps signing, next
@@ -143,6 +216,7 @@ func (g *Gateway) rotateSecret(c *fiber.Ctx) error {
 	if err := g.env.Tables.Endpoints.Put(c.UserContext(), ep.ID, ep); err != nil {
 		return unavailable("cannot store the endpoint: " + err.Error())
 	}
+	g.record(c, "endpoint.secret_rotated", "endpoint", ep.ID, map[string]any{"previous_valid_until": ep.SecretPrevUntil})
 	return c.JSON(fiber.Map{"key": secret, "previous_valid_until": ep.SecretPrevUntil})
 }
 
@@ -154,32 +228,48 @@ func (g *Gateway) recoverEndpoint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	since, until, err := parseRecover(c.Body(), g.now())
+	if err != nil {
+		return err
+	}
+	env := g.env
+	rc := &webhooks.Recoverer{Brokers: env.Brokers, Topics: env.Topics, Serde: env.Serde, Queue: g.webhookQueue()}
+	n, err := rc.Recover(c.UserContext(), ep, since, until)
+	if err != nil {
+		g.env.Logger.Warn("recover failed", "endpoint", ep.ID, "err", err)
+		return unavailable("cannot recover now; retry later")
+	}
+	g.record(c, "endpoint.recovered", "endpoint", ep.ID, map[string]any{"since": since.UTC(), "until": until.UTC(), "queued": n})
+	return c.Status(http.StatusAccepted).JSON(fiber.Map{
+		"endpoint_id": ep.ID, "since": since.UTC(), "until": until.UTC(), "queued": n,
+	})
+}
+
+// parseRecover reads the body of POST .../recover: since (required) and
+// until (default now), at most webhooks.MaxRecoverWindow apart, no later
+// than now.
+func parseRecover(body []byte, now time.Time) (since, until time.Time, err error) {
 	var req struct {
 		Since *time.Time `json:"since"`
 		Until *time.Time `json:"until"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+	if err := decodeBody(body, &req); err != nil {
+		return since, until, err
 	}
 	if req.Since == nil {
-		return badRequest("invalid_field", "since: required, an RFC 3339 time")
+		return since, until, badRequest("invalid_field", "since: required, an RFC 3339 time")
 	}
-	until := g.now()
+	since, until = *req.Since, now
 	if req.Until != nil {
 		until = *req.Until
 	}
-	if !req.Since.Before(until) || until.Sub(*req.Since) > webhooks.MaxRecoverWindow {
-		return badRequest("invalid_field", "until: must be after since and at most 14 days later")
+	if until.After(now) {
+		until = now
 	}
-	env := g.env
-	rc := &webhooks.Recoverer{Brokers: env.Brokers, Topics: env.Topics, Serde: env.Serde, Queue: g.webhookQueue()}
-	n, err := rc.Recover(c.UserContext(), ep, *req.Since, until)
-	if err != nil {
-		return unavailable("cannot recover: " + err.Error())
+	if !since.Before(until) || until.Sub(since) > webhooks.MaxRecoverWindow {
+		return since, until, badRequest("invalid_field", "until: must be after since, no later than now, and at most 14 days later")
 	}
-	return c.Status(http.StatusAccepted).JSON(fiber.Map{
-		"endpoint_id": ep.ID, "since": req.Since.UTC(), "until": until.UTC(), "queued": n,
-	})
+	return since, until, nil
 }
 
 // resendMessage queues one logged message again, with its webhook-id, for

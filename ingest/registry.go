@@ -208,7 +208,8 @@ var formats = map[[2]string]Normalizer{}
 // RegisterFormat registers the normaliser of the raw events of provider
 // whose content type is contentType (an Apple Health export chunk on the
 // apple topic, for example); they are not given to the provider's own
-// Normalize. Registering a pair twice panics.
+// Normalize. An empty provider registers the format on every provider's
+// topic (the API's deletions). Registering a pair twice panics.
 func RegisterFormat(provider, contentType string, n Normalizer) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -220,11 +221,14 @@ func RegisterFormat(provider, contentType string, n Normalizer) {
 }
 
 // LookupFormat returns the normaliser registered for provider and
-// contentType with RegisterFormat.
+// contentType with RegisterFormat, or for contentType on every provider.
 func LookupFormat(provider, contentType string) (Normalizer, bool) {
 	mu.RLock()
 	defer mu.RUnlock()
-	n, ok := formats[[2]string{provider, contentType}]
+	if n, ok := formats[[2]string{provider, contentType}]; ok {
+		return n, true
+	}
+	n, ok := formats[[2]string{"", contentType}]
 	return n, ok
 }
 

@@ -214,9 +214,11 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	}
 	isolate := p.isolate
 	var raws, records, dead, skipped, unchanged int64
+	rawsByTopic, outByTopic, deadByReason := map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, prep := range p.normalizeAll(fetches.Records()) {
 		r := prep.record
 		raws++
+		rawsByTopic[r.Topic]++
 		var out []*kgo.Record
 		var n, same int
 		// A raw event whose records Kafka refused too often is
@@ -238,11 +240,14 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 			}
 			produce(r, dl)
 			dead++
+			deadByReason[deadLetterReason(err)]++
+			outByTopic[dl.Topic]++
 		} else {
 			skipped += int64(n)
 			unchanged += int64(same)
 			for _, o := range out {
 				produce(r, o)
+				outByTopic[o.Topic]++
 			}
 			records += int64(len(out))
 		}
@@ -273,12 +278,14 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 		p.sleep.reset()
 		p.records.reset()
 	}
-	if err != nil {
+	if err != nil || !committed {
+		transactions.WithLabelValues("aborted").Inc()
 		p.stats.Aborted.Add(1)
+	}
+	if err != nil {
 		return fmt.Errorf("cannot end transaction: %w", err)
 	}
 	if !committed {
-		p.stats.Aborted.Add(1)
 		cause := results.err()
 		if cause == nil {
 			return errors.New("transaction aborted (group rebalanced)")
@@ -298,6 +305,7 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 	}
 	p.isolate = false
 	p.failures.committed(fetches.Records())
+	p.countCommitted(rawsByTopic, outByTopic, deadByReason)
 	p.stats.RawEvents.Add(raws)
 	p.stats.Records.Add(records)
 	p.stats.DeadLetters.Add(dead)
@@ -341,7 +349,9 @@ func (p *Processor) normalizeAll(records []*kgo.Record) []normalized {
 
 func (p *Processor) normalize(r *kgo.Record) normalized {
 	n := normalized{record: r}
-	if n.err = p.cfg.Serde.Decode(r.Value, &n.raw); n.err == nil {
+	if err := p.cfg.Serde.Decode(r.Value, &n.raw); err != nil {
+		n.err = fmt.Errorf("%w: %w", errDecode, err)
+	} else {
 		n.recs, n.err = Normalize(n.raw)
 	}
 	return n

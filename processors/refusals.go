@@ -136,7 +136,7 @@ func (f *refusals) hold(k rawOffset, err error) {
 func (f *refusals) deadLetterCause(r *kgo.Record) error {
 	k := offsetOf(r)
 	if n := f.n[k]; n >= f.max {
-		return fmt.Errorf("cannot produce the canonical records of this raw event (refused %d times): %w", n, f.last[k])
+		return fmt.Errorf("%w: cannot produce the canonical records of this raw event (refused %d times): %w", errRefused, n, f.last[k])
 	}
 	return nil
 }

@@ -6,14 +6,19 @@ package schemas
 // that its users can move without renaming anything; the only additions are
 // wearstream's own update and delete events.
 
-// Aggregation is how samples of a series type are rolled up per day or hour.
+// Aggregation is how samples of a series type are rolled up per bucket
+// (minute, hour, local day): the read API's resolutions use it.
 type Aggregation string
 
-// The aggregations of series types.
+// The aggregations of series types: the mean for rates and levels, the sum
+// for counts and amounts, the maximum for best efforts, and the latest value
+// for body measures, where the mean of two weigh-ins is a weight nobody had
+// (Open Wearables averages those; the other types follow it).
 const (
-	AggSum Aggregation = "sum"
-	AggAvg Aggregation = "avg"
-	AggMax Aggregation = "max"
+	AggSum  Aggregation = "sum"
+	AggAvg  Aggregation = "avg"
+	AggMax  Aggregation = "max"
+	AggLast Aggregation = "last"
 )
 
 // SeriesType describes one kind of time series: its stable id, its name, the
@@ -110,17 +115,18 @@ var seriesTable = []SeriesType{
 	{30, "peak_expiratory_flow_rate", "L/min", AggAvg, CategoryBloodRespiratory, EventRespiratoryRate},
 	{31, "breathing_disturbance_index", "score", AggAvg, CategoryBloodRespiratory, EventRespiratoryRate},
 
-	// Body composition (40–59).
-	{40, "height", "cm", AggAvg, CategoryBody, EventBodyComposition},
-	{41, "weight", "kg", AggAvg, CategoryBody, EventBodyComposition},
-	{42, "body_fat_percentage", "percent", AggAvg, CategoryBody, EventBodyComposition},
-	{43, "body_mass_index", "kg_m2", AggAvg, CategoryBody, EventBodyComposition},
-	{44, "lean_body_mass", "kg", AggAvg, CategoryBody, EventBodyComposition},
+	// Body composition (40–59). Measures take their latest value per bucket;
+	// temperatures their mean.
+	{40, "height", "cm", AggLast, CategoryBody, EventBodyComposition},
+	{41, "weight", "kg", AggLast, CategoryBody, EventBodyComposition},
+	{42, "body_fat_percentage", "percent", AggLast, CategoryBody, EventBodyComposition},
+	{43, "body_mass_index", "kg_m2", AggLast, CategoryBody, EventBodyComposition},
+	{44, "lean_body_mass", "kg", AggLast, CategoryBody, EventBodyComposition},
 	{45, "body_temperature", "celsius", AggAvg, CategoryBody, EventBodyTemperature},
 	{46, "skin_temperature", "celsius", AggAvg, CategoryBody, EventBodyTemperature},
-	{47, "waist_circumference", "cm", AggAvg, CategoryBody, EventBodyComposition},
-	{48, "body_fat_mass", "kg", AggAvg, CategoryBody, EventBodyComposition},
-	{49, "skeletal_muscle_mass", "kg", AggAvg, CategoryBody, EventBodyComposition},
+	{47, "waist_circumference", "cm", AggLast, CategoryBody, EventBodyComposition},
+	{48, "body_fat_mass", "kg", AggLast, CategoryBody, EventBodyComposition},
+	{49, "skeletal_muscle_mass", "kg", AggLast, CategoryBody, EventBodyComposition},
 	{50, "skin_temperature_deviation", "celsius", AggAvg, CategoryBody, EventBodyTemperature},
 	{51, "skin_temperature_trend_deviation", "celsius", AggAvg, CategoryBody, EventBodyTemperature},
 

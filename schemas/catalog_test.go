@@ -30,7 +30,7 @@ func TestCatalogSeriesTypes(t *testing.T) {
 			t.Errorf("%s has no unit", s.Name)
 		}
 		switch s.Aggregation {
-		case AggSum, AggAvg, AggMax:
+		case AggSum, AggAvg, AggMax, AggLast:
 		default:
 			t.Errorf("%s has aggregation %q", s.Name, s.Aggregation)
 		}
@@ -74,9 +74,9 @@ func TestCatalogSeriesTypeRows(t *testing.T) {
 	f(28, "forced_vital_capacity", "liters", AggAvg, "blood_respiratory")
 	f(30, "peak_expiratory_flow_rate", "L/min", AggAvg, "blood_respiratory")
 	f(31, "breathing_disturbance_index", "score", AggAvg, "blood_respiratory")
-	f(40, "height", "cm", AggAvg, "body")
-	f(41, "weight", "kg", AggAvg, "body")
-	f(43, "body_mass_index", "kg_m2", AggAvg, "body")
+	f(40, "height", "cm", AggLast, "body")
+	f(41, "weight", "kg", AggLast, "body")
+	f(43, "body_mass_index", "kg_m2", AggLast, "body")
 	f(45, "body_temperature", "celsius", AggAvg, "body")
 	f(51, "skin_temperature_trend_deviation", "celsius", AggAvg, "body")
 	f(60, "vo2_max", "ml_kg_min", AggAvg, "fitness")

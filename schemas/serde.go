@@ -87,9 +87,11 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	}
 	b = append(b, Binding{t.State(StateEndpointHealth), EndpointHealth{}})
 	b = append(b, Binding{t.State(StateSyncRuns), SyncRun{}})
+	b = append(b, Binding{t.State(StatePriorities), SourcePriorities{}})
 	b = append(b, Binding{t.State(StateConnections), Connection{}}, Binding{t.IngestJobs(), IngestJob{}})
 	b = append(b, t.sdkBindings()...)
 	b = append(b, t.changeBindings()...)
+	b = append(b, t.auditBindings()...)
 	for _, p := range rawProviders {
 		b = append(b, Binding{t.Raw(p), RawEvent{}})
 	}

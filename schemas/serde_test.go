@@ -37,7 +37,7 @@ func TestRegisterRefusesIncompatibleChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	older := strings.Replace(current, `{"name":"duration_seconds","type":"double"}`, `{"name":"duration_seconds","type":"string"}`, 1)
+	older := strings.Replace(current, `{"name":"duration_seconds","type":"double"`, `{"name":"duration_seconds","type":"string"`, 1)
 	if older == current {
 		t.Fatal("test schema edit did not apply")
 	}
@@ -56,7 +56,13 @@ func TestRegisterAcceptsCompatibleChangeAndIsIdempotent(t *testing.T) {
 	topics := schemas.NewTopics("")
 	current, _ := schemas.SchemaText(schemas.Workout{})
 	// An older schema without a field that the current one adds with a default.
-	older := strings.Replace(current, `{"name":"avg_power_watts","type":["null","double"],"default":null},`, ``, 1)
+	var kept []string
+	for _, line := range strings.Split(current, "\n") {
+		if !strings.Contains(line, `{"name":"avg_power_watts",`) {
+			kept = append(kept, line)
+		}
+	}
+	older := strings.Join(kept, "\n")
 	if older == current {
 		t.Fatal("test schema edit did not apply")
 	}

@@ -25,6 +25,9 @@ const (
 	KindPoll     RawKind = "poll"
 	KindBackfill RawKind = "backfill"
 	KindImport   RawKind = "import"
+	// KindAPI is a change the API requested (a deleted workout or sleep
+	// session), in a format of its own that only this kind may carry.
+	KindAPI RawKind = "api"
 )
 
 // RawEvent is an untouched body from a provider, an SDK or a file, as the

@@ -13,7 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/internal/app"
+	"github.com/wearstream/wearstream/internal/audit"
 	"github.com/wearstream/wearstream/internal/config"
 	"github.com/wearstream/wearstream/internal/secrets"
 	"github.com/wearstream/wearstream/schemas"
@@ -23,7 +25,7 @@ const adminUsage = `Usage: wearstream admin <command>
 
   tenant create ID [-name NAME]               create a tenant (ID: lower-case letters, digits, - and _)
   tenant list                                 list tenants
-  key create -tenant ID [-name N] [-role R]   create an API key (R: admin or member); the key is printed once
+  key create -tenant ID [-name N] [-role R]   create an API key (R: admin, member or read); the key is printed once
   key list [-tenant ID]                       list API keys (never the keys themselves)
 
 With no KAFKA_BROKERS and SCHEMA_REGISTRY_URL set, admin talks to a running
@@ -104,7 +106,12 @@ func adminTenantCreate(ctx context.Context, env *app.Env, args []string) error {
 	if *name == "" {
 		*name = id
 	}
-	if err := env.Tables.Tenants.Put(ctx, id, schemas.Tenant{ID: id, Name: *name, CreatedAt: time.Now().UTC()}); err != nil {
+	now := time.Now().UTC()
+	if err := env.Tables.Tenants.Put(ctx, id, schemas.Tenant{ID: id, Name: *name, CreatedAt: now}); err != nil {
+		return err
+	}
+	ch := audit.Change{Tenant: id, Actor: audit.ActorCLI, Action: "tenant.created", TargetType: "tenant", TargetID: id, Detail: map[string]any{"name": *name}}
+	if err := audit.Record(ctx, env, ch, now); err != nil {
 		return err
 	}
 	fmt.Printf("created tenant %s\n", id)
@@ -127,18 +134,26 @@ func adminKeyCreate(ctx context.Context, env *app.Env, args []string) error {
 	fs := flag.NewFlagSet("key create", flag.ContinueOnError)
 	tenant := fs.String("tenant", "", "tenant id (required)")
 	name := fs.String("name", "", "what the key is for")
-	role := fs.String("role", "member", "admin or member")
+	role := fs.String("role", "member", "admin, member or read (see the README's roles table)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *role != "admin" && *role != "member" {
-		return fmt.Errorf("-role must be admin or member, got %q", *role)
+	if err := checkRole(*role); err != nil {
+		return err
 	}
 	key, err := createAPIKey(ctx, env, *tenant, *name, *role, "")
 	if err != nil {
 		return err
 	}
 	fmt.Printf("created API key for tenant %s (shown once, store it now):\n%s\n", *tenant, key)
+	return nil
+}
+
+// checkRole accepts exactly the roles the gateway knows.
+func checkRole(role string) error {
+	if gateway.ParseRole(role) == gateway.RoleNone {
+		return fmt.Errorf("-role must be one of %s, got %q", strings.Join(gateway.RoleNames, ", "), role)
+	}
 	return nil
 }
 
@@ -154,6 +169,11 @@ func createAPIKey(ctx context.Context, env *app.Env, tenant, name, role, key str
 	hash := secrets.Hash(key)
 	k := schemas.APIKey{Hash: hash, ID: "key_" + hash[:12], Tenant: tenant, Name: name, Role: role, Prefix: key[:min(len(key), 7)], CreatedAt: time.Now().UTC()}
 	if err := env.Tables.APIKeys.Put(ctx, hash, k); err != nil {
+		return "", err
+	}
+	ch := audit.Change{Tenant: tenant, Actor: audit.ActorCLI, Action: "api_key.created", TargetType: "api_key", TargetID: k.ID,
+		Detail: map[string]any{"name": name, "role": role, "prefix": k.Prefix}}
+	if err := audit.Record(ctx, env, ch, k.CreatedAt); err != nil {
 		return "", err
 	}
 	return key, nil

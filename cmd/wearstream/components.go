@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,9 +11,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/wearstream/wearstream/gateway"
+	"github.com/wearstream/wearstream/ingest/jobs"
 	"github.com/wearstream/wearstream/internal/app"
 	"github.com/wearstream/wearstream/internal/config"
+	"github.com/wearstream/wearstream/internal/metrics"
 	"github.com/wearstream/wearstream/processors"
+	"github.com/wearstream/wearstream/schemas"
 	chsink "github.com/wearstream/wearstream/sinks/clickhouse"
 	"github.com/wearstream/wearstream/sinks/webhooks"
 )
@@ -75,22 +79,56 @@ func clickHouseCheck(conn driver.Conn) gateway.Check {
 	}}
 }
 
-// serveGateway runs the HTTP gateway until ctx ends; conn, when not nil,
-// serves the delivery log API.
-func serveGateway(ctx context.Context, env *app.Env, conn driver.Conn, checks ...gateway.Check) error {
-	ln, err := net.Listen("tcp", env.Config.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", env.Config.HTTPAddr, err)
-	}
-	opts := []gateway.Option{gateway.WithChecks(checks...)}
+// serveGateway runs the HTTP gateway on ln until ctx ends, with the
+// metrics of the process and the consumer-lag poller; conn, when not nil,
+// serves the delivery log and read APIs.
+func serveGateway(ctx context.Context, env *app.Env, ln net.Listener, conn driver.Conn, checks ...gateway.Check) error {
+	env.Metrics.Register(gateway.Collectors()...)
+	go lagPoller(env).Run(ctx)
+	opts := []gateway.Option{gateway.WithChecks(checks...), gateway.WithMetrics(env.Metrics)}
 	if conn != nil {
 		opts = append(opts, gateway.WithClickHouse(conn))
 	}
 	return gateway.New(env, opts...).Serve(ctx, ln)
 }
 
+// listen listens on the gateway's address.
+func listen(env *app.Env) (net.Listener, error) {
+	ln, err := net.Listen("tcp", env.Config.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", env.Config.HTTPAddr, err)
+	}
+	return ln, nil
+}
+
+// lagPoller watches the lag of every consumer group of the pipeline.
+func lagPoller(env *app.Env) *metrics.LagPoller {
+	tiers := map[string]string{}
+	for _, tier := range schemas.RetryTiers {
+		tiers[env.Topics.DeliveryRetry(tier)] = tier
+	}
+	p := &metrics.LagPoller{
+		Client:     env.Producer,
+		Groups:     []string{processors.Group, sinkGroup, webhooks.Group, webhooks.Group + "-retry", jobs.Group},
+		RetryGroup: webhooks.Group + "-retry",
+		RetryTiers: tiers,
+		Logger:     env.Logger.With("component", "metrics"),
+	}
+	env.Metrics.Register(p.Collectors()...)
+	return p
+}
+
+// serveMetrics serves GET /metrics on WEARSTREAM_METRICS_ADDR, for the
+// components without an HTTP server of their own.
+func serveMetrics(ctx context.Context, env *app.Env) {
+	if addr := env.Config.MetricsAddr; addr != "off" {
+		env.Metrics.Serve(ctx, addr, env.Logger)
+	}
+}
+
 // process runs one processor until ctx ends.
 func process(ctx context.Context, env *app.Env) error {
+	env.Metrics.Register(processors.Collectors()...)
 	p, err := processors.New(processors.Config{
 		Brokers:        env.Brokers,
 		Topics:         env.Topics,
@@ -100,7 +138,7 @@ func process(ctx context.Context, env *app.Env) error {
 		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
 		InstanceID:     env.Config.InstanceID,
 		Compression:    env.Config.KafkaCompression,
-		ExtraOpts:      groupTimeouts(),
+		ExtraOpts:      append(env.Metrics.KafkaHooks("wearstream-process"), groupTimeouts()...),
 	})
 	if err != nil {
 		return err
@@ -110,15 +148,16 @@ func process(ctx context.Context, env *app.Env) error {
 
 // sink runs the ClickHouse sink until ctx ends.
 func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
-	cl, err := kgo.NewClient(append([]kgo.Opt{
+	env.Metrics.Register(chsink.Collectors()...)
+	cl, err := kgo.NewClient(append(append(env.Metrics.KafkaHooks("wearstream-sink"),
 		kgo.SeedBrokers(env.Brokers...),
 		kgo.ConsumerGroup(sinkGroup),
-		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries())...),
+		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries(), env.Topics.Audit())...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-	}, groupMembership(env.Config)...)...)
+	), groupMembership(env.Config)...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create sink consumer: %w", err)
 	}
@@ -133,7 +172,11 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		Logger:    logger,
 		OnBadRecord: func(ctx context.Context, r *kgo.Record, cause error) error {
 			logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
-			return env.DeadLetter(ctx, r, "sink", cause)
+			reason := "decode"
+			if errors.Is(cause, chsink.ErrInvalid) {
+				reason = "invalid"
+			}
+			return env.DeadLetter(ctx, r, "sink", app.WithReason(cause, reason))
 		},
 	})
 	return s.Run(ctx)
@@ -141,6 +184,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 
 // deliver runs the webhook delivery consumer until ctx ends.
 func deliver(ctx context.Context, env *app.Env) error {
+	env.Metrics.Register(webhooks.Collectors()...)
 	d, err := webhooks.NewDeliverer(webhooks.DelivererConfig{
 		Brokers:     env.Brokers,
 		Topics:      env.Topics,
@@ -152,7 +196,9 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Producer:    env.Producer,
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
-		ExtraOpts:   groupMembership(env.Config),
+		ClientOpts: func(group string) []kgo.Opt {
+			return append(env.Metrics.KafkaHooks(group), groupMembership(env.Config)...)
+		},
 	})
 	if err != nil {
 		return err
@@ -176,8 +222,12 @@ func runGateway(ctx context.Context, _ []string) error {
 		defer conn.Close()
 		checks = append(checks, clickHouseCheck(conn))
 	}
+	ln, err := listen(env)
+	if err != nil {
+		return err
+	}
 	env.Logger.Info("gateway listening", "addr", env.Config.HTTPAddr)
-	return serveGateway(ctx, env, conn, checks...)
+	return serveGateway(ctx, env, ln, conn, checks...)
 }
 
 func runProcess(ctx context.Context, _ []string) error {
@@ -186,6 +236,7 @@ func runProcess(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer env.Close()
+	serveMetrics(ctx, env)
 	return process(ctx, env)
 }
 
@@ -195,6 +246,7 @@ func runSink(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer env.Close()
+	serveMetrics(ctx, env)
 	conn, err := connectClickHouse(ctx, env.Config, env.Logger)
 	if err != nil {
 		return err
@@ -209,6 +261,7 @@ func runDeliver(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer env.Close()
+	serveMetrics(ctx, env)
 	return deliver(ctx, env)
 }
 

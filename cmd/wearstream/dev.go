@@ -81,6 +81,10 @@ func runDev(ctx context.Context, args []string) error {
 		logger.Info("stopping")
 		return nil
 	}
+	ln, err := listen(env)
+	if err != nil {
+		return err
+	}
 	printDev(cfg, key)
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -88,7 +92,7 @@ func runDev(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 5)
 	for name, run := range map[string]func(context.Context) error{
-		"gateway": func(ctx context.Context) error { return serveGateway(ctx, env, conn, clickHouseCheck(conn)) },
+		"gateway": func(ctx context.Context) error { return serveGateway(ctx, env, ln, conn, clickHouseCheck(conn)) },
 		"process": func(ctx context.Context) error { return process(ctx, env) },
 		"sink":    func(ctx context.Context) error { return sink(ctx, env, conn) },
 		"deliver": func(ctx context.Context) error { return deliver(ctx, env) },

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,9 +29,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/internal/chserver"
 	"github.com/wearstream/wearstream/internal/testenv"
+	chsink "github.com/wearstream/wearstream/sinks/clickhouse"
 	"github.com/wearstream/wearstream/sinks/webhooks"
 )
 
@@ -93,7 +94,14 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	conn, err := connectClickHouse(ctx, env.Config, env.Logger)
+	migrated, err := connectClickHouse(ctx, env.Config, env.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrated.Close()
+	// The components' connection is tagged so that the queries they send
+	// can be replayed on current ClickHouse at the end.
+	conn, err := chsink.Connect(ctx, ch.Addr, db, chserver.Tagged(db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +119,7 @@ func TestEndToEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{
 		func(ctx context.Context) error {
-			return gateway.New(env, gateway.WithChecks(clickHouseCheck(conn)), gateway.WithClickHouse(conn)).Serve(ctx, ln)
+			return serveGateway(ctx, env, ln, conn, clickHouseCheck(conn))
 		},
 		func(ctx context.Context) error { return process(ctx, env) },
 		func(ctx context.Context) error { return sink(ctx, env, conn) },
@@ -357,6 +365,32 @@ func TestEndToEnd(t *testing.T) {
 		}
 		return len(rc.ids) == len(delivered) // no new ids: the same webhook-ids again
 	})
+
+	// Every statement the components sent, as 18.16 received it, on the
+	// current engine, with the rows the tables hold once they stopped.
+	cancel()
+	wg.Wait()
+	schema, err := chsink.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := ch.ReplayOnCurrent(t, db, schema, nil)
+	for name, part := range map[string]string{
+		"readiness":      "EXISTS TABLE sleep",
+		"attempts":       " FROM deliveries FINAL WHERE tenant_id = 'default' AND endpoint_id = '" + ep + "' AND (attempted_at < toDateTime('",
+		"messages":       " FROM deliveries FINAL WHERE tenant_id = 'default' AND trigger != 'system' AND has(['sleep.created'], event_type) GROUP BY message_id",
+		"message filter": " AND attempted_at >= toDateTime('",
+		"resend":         " FROM deliveries WHERE tenant_id = 'default' AND message_id = '" + sleepID + "' AND trigger != 'system'",
+		"sink inserts":   "INSERT INTO samples (tenant_id, user_id, series_type, ts, ts_ms, source_id, ",
+	} {
+		found := false
+		for _, q := range script {
+			found = found || strings.Contains(q, part)
+		}
+		if !found {
+			t.Errorf("no %s statement (%q) was replayed on current ClickHouse", name, part)
+		}
+	}
 }
 
 // endOffsets returns the end offset of every partition of the topics.

@@ -87,13 +87,17 @@ func TestGoogleHealthEndToEnd(t *testing.T) {
 		"Authorization": "Bearer " + providertest.WebhookSecret, "X-HEALTHAPI-SIGNATURE": sign([]byte("another body")),
 	}, 401)
 	notify(note)
+	// The backfill may still be fetching: look for the notified interval
+	// among every fetch since the notification, in whatever order.
+	want := `steps.interval.start_time >= "2026-01-14T08:00:00Z" AND steps.interval.start_time < "2026-01-14T09:00:01Z"`
 	waitFor(t, "the notified interval fetched", func() bool {
-		return len(fake.Requests("/v4/users/me/dataTypes/steps/dataPoints")) > before
+		for _, r := range fake.Requests("/v4/users/me/dataTypes/steps/dataPoints")[before:] {
+			if r.Query.Get("filter") == want {
+				return true
+			}
+		}
+		return false
 	})
-	got := fake.Requests("/v4/users/me/dataTypes/steps/dataPoints")
-	if f := got[len(got)-1].Query.Get("filter"); f != `steps.interval.start_time >= "2026-01-14T08:00:00Z" AND steps.interval.start_time < "2026-01-14T09:00:01Z"` {
-		t.Fatalf("filter %q", f)
-	}
 
 	// A DELETE names an interval: the workout starting in it goes.
 	del := []byte(`[{"data": {"healthUserId": "` + providertest.GoogleHealthUserID + `", "operation": "DELETE", "dataType": "exercise",

@@ -43,6 +43,11 @@ var importKinds = map[string]string{
 }
 
 func runImport(ctx context.Context, args []string) error {
+	return importTo(ctx, args, os.Stderr)
+}
+
+// importTo runs the import command, drawing progress and summaries on out.
+func importTo(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Print(importUsage)
 		return nil
@@ -81,12 +86,29 @@ func runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	target := userURL + route
-	for _, f := range files {
-		if err := uploadFile(ctx, target, *key, f, kind == "apple-health"); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
+	for i, f := range files {
+		if err := uploadFile(ctx, out, target, *key, f, kind == "apple-health"); err != nil {
+			return failedAt(files, i, err)
 		}
 	}
 	return nil
+}
+
+// failedAt is the error of an import of files that failed at files[i]: it
+// names the files imported before it and those not sent.
+func failedAt(files []string, i int, err error) error {
+	err = fmt.Errorf("%s: %w", files[i], err)
+	var notes []string
+	if i > 0 {
+		notes = append(notes, "imported before it: "+strings.Join(files[:i], ", "))
+	}
+	if i+1 < len(files) {
+		notes = append(notes, "not sent: "+strings.Join(files[i+1:], ", "))
+	}
+	if len(notes) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (%s)", err, strings.Join(notes, "; "))
 }
 
 // parseInterleaved parses flags that may come before, between or after the
@@ -146,8 +168,8 @@ func gatewayError(resp *http.Response, body []byte) error {
 }
 
 // uploadFile streams one file as the "file" field of a multipart POST and
-// prints the progress, then the gateway's summary.
-func uploadFile(ctx context.Context, target, key, path string, countRecords bool) error {
+// prints the progress, then the gateway's summary, on out.
+func uploadFile(ctx context.Context, out io.Writer, target, key, path string, countRecords bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -195,7 +217,7 @@ func uploadFile(ctx context.Context, target, key, path string, countRecords bool
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("X-API-Key", key)
 
-	stop := p.show()
+	stop := p.show(out)
 	resp, err := http.DefaultClient.Do(req)
 	stop()
 	if err != nil {
@@ -206,23 +228,52 @@ func uploadFile(ctx context.Context, target, key, path string, countRecords bool
 	if resp.StatusCode/100 != 2 {
 		return gatewayError(resp, body)
 	}
-	var out struct {
-		RunID    string `json:"run_id"`
-		Items    int64  `json:"items_processed"`
-		Records  int64  `json:"records"`
-		Workouts int64  `json:"workouts"`
-		Samples  int64  `json:"samples"`
-		Laps     int64  `json:"laps"`
+	var answer importAnswer
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return fmt.Errorf("cannot read the gateway's answer: %w", err)
 	}
-	_ = json.Unmarshal(body, &out)
-	elapsed := time.Since(p.start)
-	fmt.Fprintf(os.Stderr, "%s: imported %s records and %s workouts", p.name, thousands(out.Records), thousands(out.Workouts))
-	if out.Samples > 0 || out.Laps > 0 {
-		fmt.Fprintf(os.Stderr, " (%s laps, %s samples)", thousands(out.Laps), thousands(out.Samples))
-	}
-	fmt.Fprintf(os.Stderr, " in %s, %s records/s (run %s)\n", elapsed.Round(100*time.Millisecond),
-		thousands(int64(float64(out.Items)/max(elapsed.Seconds(), 0.001))), out.RunID)
+	fmt.Fprintln(out, answer.summary(p.name, p.total, time.Since(p.start)))
 	return nil
+}
+
+// importAnswer is the gateway's 202 answer to an import.
+type importAnswer struct {
+	RunID string `json:"run_id"`
+	// Records are the file's data points: <Record> elements of an Apple
+	// Health export, record messages of a FIT file.
+	Records  int64 `json:"records"`
+	Workouts int64 `json:"workouts"`
+	// Laps, Samples and Series are in FIT answers only: what the
+	// normaliser makes of the file.
+	Laps    *int64           `json:"laps"`
+	Samples *int64           `json:"samples"`
+	Series  map[string]int64 `json:"series"`
+}
+
+// summary is the line printed after an upload of size bytes that took
+// elapsed, from the request to the gateway's answer.
+func (a importAnswer) summary(name string, size int64, elapsed time.Duration) string {
+	var what string
+	if a.Samples != nil {
+		laps := int64(0)
+		if a.Laps != nil {
+			laps = *a.Laps
+		}
+		what = fmt.Sprintf("%s, %s, %s → %s in %s", quantity(a.Workouts, "workout"), quantity(laps, "lap"), quantity(a.Records, "record"),
+			quantity(*a.Samples, "sample"), quantity(int64(len(a.Series)), "series"))
+	} else {
+		what = fmt.Sprintf("%s and %s", quantity(a.Records, "record"), quantity(a.Workouts, "workout"))
+	}
+	rate := int64(float64(a.Records) / max(elapsed.Seconds(), 0.001))
+	return fmt.Sprintf("%s: imported %s; %s MB in %s, %s records/s (run %s)", name, what, mb(size), elapsed.Round(10*time.Millisecond), thousands(rate), a.RunID)
+}
+
+// quantity is n things, with thousands separators: 1 workout, 12,000 records.
+func quantity(n int64, thing string) string {
+	if n != 1 && !strings.HasSuffix(thing, "s") {
+		thing += "s"
+	}
+	return thousands(n) + " " + thing
 }
 
 func isZip(f *os.File) bool {
@@ -313,12 +364,15 @@ func (p *progress) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// show draws the progress line until the returned function is called:
-// redrawn in place on a terminal, one line every ten seconds otherwise.
-func (p *progress) show() func() {
+// show draws the progress line on out until the returned function is
+// called: redrawn in place on a terminal, one line every ten seconds
+// otherwise.
+func (p *progress) show(out io.Writer) func() {
 	tty := false
-	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-		tty = true
+	if f, ok := out.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
 	}
 	every := 10 * time.Second
 	if tty {
@@ -334,15 +388,15 @@ func (p *progress) show() func() {
 			select {
 			case <-done:
 				if tty {
-					fmt.Fprintf(os.Stderr, "\r%s\r", strings.Repeat(" ", 100))
+					fmt.Fprintf(out, "\r%s\r", strings.Repeat(" ", 100))
 				}
 				return
 			case <-t.C:
 				line := p.line()
 				if tty {
-					fmt.Fprintf(os.Stderr, "\r%-100s", line)
+					fmt.Fprintf(out, "\r%-100s", line)
 				} else {
-					fmt.Fprintln(os.Stderr, line)
+					fmt.Fprintln(out, line)
 				}
 			}
 		}

@@ -19,5 +19,6 @@ func runIngest(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer env.Close()
+	serveMetrics(ctx, env)
 	return ingestWorker(ctx, env)
 }

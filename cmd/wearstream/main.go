@@ -41,6 +41,7 @@ Commands:
   normalize  print the canonical records a provider payload yields
   import     stream an Apple Health export or FIT files to the gateway (wearstream import help)
   strava     point Strava's push subscription at the gateway (wearstream strava -h)
+  mcp        serve the MCP tools: -tenant T over stdio, or -http addr (API key per request)
 
 Configuration is read from the environment; see the README for every variable.
 `
@@ -59,6 +60,7 @@ var commands = map[string]command{
 	"normalize": runNormalize,
 	"import":    runImport,
 	"strava":    runStravaSubscription,
+	"mcp":       runMCP,
 }
 
 func main() {

@@ -95,7 +95,7 @@ func TestOuraEndToEnd(t *testing.T) {
 		t.Fatalf("%d distinct oura workout ids, %v", ids, err)
 	}
 	waitFor(t, "workout.updated and workout.deleted", func() bool {
-		return s.rc.count("workout.updated") >= 1 && s.rc.count("workout.deleted") == 1
+		return s.rc.count("workout.updated") == 1 && s.rc.count("workout.deleted") == 1
 	})
 
 	// The delete of a daily activity document takes its score, its daily

@@ -21,9 +21,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/wearstream/wearstream/gateway"
 	"github.com/wearstream/wearstream/ingest/jobs"
 	"github.com/wearstream/wearstream/ingest/providertest"
+	"github.com/wearstream/wearstream/internal/app"
 	"github.com/wearstream/wearstream/internal/chserver"
 	"github.com/wearstream/wearstream/internal/testenv"
 )
@@ -34,6 +34,7 @@ type providerStack struct {
 	api  string
 	key  string
 	conn driver.Conn
+	env  *app.Env
 	rc   *receiver // nil without events
 }
 
@@ -110,7 +111,7 @@ func startProviderStack(t *testing.T, opts ...stackOption) *providerStack {
 	}
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context) error{
-		func(ctx context.Context) error { return gateway.New(env, gateway.WithClickHouse(conn)).Serve(ctx, ln) },
+		func(ctx context.Context) error { return serveGateway(ctx, env, ln, conn) },
 		func(ctx context.Context) error { return process(ctx, env) },
 		func(ctx context.Context) error { return sink(ctx, env, conn) },
 		func(ctx context.Context) error { return deliver(ctx, env) },
@@ -129,7 +130,7 @@ func startProviderStack(t *testing.T, opts ...stackOption) *providerStack {
 		wg.Wait()
 		conn.Close()
 	})
-	s := &providerStack{t: t, api: api, key: key, conn: conn}
+	s := &providerStack{t: t, api: api, key: key, conn: conn, env: env}
 	if len(cfg.events) == 0 {
 		return s
 	}

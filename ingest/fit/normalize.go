@@ -47,11 +47,18 @@ func Normalize(ctx ingest.Context, body []byte) (ingest.Records, error) {
 	if err != nil {
 		return ingest.Records{}, err
 	}
+	return NormalizeActivities(ctx, activities), nil
+}
+
+// NormalizeActivities turns decoded activities into canonical records, as
+// Normalize does: the gateway, which decodes an upload to check it, counts
+// what the file will yield with it.
+func NormalizeActivities(ctx ingest.Context, activities []*filedef.Activity) ingest.Records {
 	var out ingest.Records
 	for _, a := range activities {
 		normalizeActivity(ctx, a, &out)
 	}
-	return out, nil
+	return out
 }
 
 // series are the record fields that become samples.

@@ -93,7 +93,7 @@ func NewWorker(env *app.Env, opts ...Option) *Worker {
 // Run consumes jobs and schedules polls until ctx ends.
 func (w *Worker) Run(ctx context.Context) error {
 	topic := w.env.Topics.IngestJobs()
-	cl, err := kgo.NewClient(append([]kgo.Opt{
+	cl, err := kgo.NewClient(append(append(w.env.Metrics.KafkaHooks("wearstream-ingest"),
 		kgo.SeedBrokers(w.env.Brokers...),
 		kgo.ConsumerGroup(Group),
 		kgo.ConsumeTopics(topic),
@@ -105,7 +105,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}),
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { w.assign(m[topic], false) }),
 		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { w.assign(m[topic], false) }),
-	}, w.group...)...)
+	), w.group...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create ingest consumer: %w", err)
 	}
@@ -223,7 +223,7 @@ func (w *Worker) failRun(ctx context.Context, j schemas.IngestJob, cause error) 
 func (w *Worker) deadLetter(ctx context.Context, r *kgo.Record, cause error) bool {
 	backoff := 100 * time.Millisecond
 	for {
-		err := w.env.DeadLetter(ctx, r, "ingest", cause)
+		err := w.env.DeadLetter(ctx, r, "ingest", app.WithReason(cause, "job_failed"))
 		if err == nil {
 			return true
 		}

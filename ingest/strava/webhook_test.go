@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -157,6 +158,24 @@ func FuzzChallenge(f *testing.F) {
 		_, _, err := Challenge(s, url.Values{"hub.mode": {mode}, "hub.challenge": {challenge}, "hub.verify_token": {token}})
 		if err == nil && (configured == "" || token != configured) {
 			t.Fatal("accepted a handshake with the wrong verify token")
+		}
+	})
+}
+
+// FuzzVerify: with a subscription configured, only events of that
+// subscription pass.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte(`{"aspect_type":"create","object_type":"activity","object_id":1,"owner_id":2,"subscription_id":120475,"event_time":1516126040}`), "120475")
+	f.Add([]byte(`{"subscription_id":"120475"}`), "120475")
+	f.Add([]byte(`{}`), "")
+	f.Fuzz(func(t *testing.T, body []byte, configured string) {
+		s := ingest.Settings{Extra: map[string]string{envSubscriptionID: configured}}
+		err := Verify(s, nil, body)
+		if err == nil && strings.TrimSpace(configured) != "" {
+			var e Event
+			if json.Unmarshal(body, &e) != nil || string(e.SubscriptionID) != strings.TrimSpace(configured) {
+				t.Fatalf("accepted %q for subscription %q", body, configured)
+			}
 		}
 	})
 }

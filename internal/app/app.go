@@ -17,6 +17,7 @@ import (
 	"github.com/wearstream/wearstream/ingest"
 	"github.com/wearstream/wearstream/internal/config"
 	"github.com/wearstream/wearstream/internal/kafka"
+	"github.com/wearstream/wearstream/internal/metrics"
 	"github.com/wearstream/wearstream/internal/secrets"
 	"github.com/wearstream/wearstream/internal/state"
 	"github.com/wearstream/wearstream/schemas"
@@ -34,6 +35,9 @@ type Env struct {
 	Store    *state.Store
 	Tables   *state.Tables
 	Box      *secrets.Box
+	// Metrics is the process's metrics registry; the producer's client
+	// metrics are in it, and each component adds its own.
+	Metrics *metrics.Registry
 }
 
 // MaxRecordBytes bounds a record batch of every producer: the largest
@@ -70,12 +74,13 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Config: cfg, Logger: logger, Topics: schemas.NewTopics(cfg.TopicPrefix), Brokers: cfg.KafkaBrokers, Box: box}
+	e := &Env{Config: cfg, Logger: logger, Topics: schemas.NewTopics(cfg.TopicPrefix), Brokers: cfg.KafkaBrokers, Box: box, Metrics: metrics.New()}
 
 	opts := append(kafka.ProducerOpts(cfg.KafkaBrokers, cfg.KafkaCompression),
 		kafka.Logger(logger),
 		kgo.ProducerBatchMaxBytes(int32(MaxRecordBytes(cfg))),
 	)
+	opts = append(opts, e.Metrics.KafkaHooks("wearstream-producer")...)
 	e.Producer, err = kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create kafka producer: %w", err)
@@ -133,7 +138,7 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		kafka.TopicSpec{Name: t.State(schemas.StateConnections), Partitions: 1, Compacted: true},
 		kafka.TopicSpec{Name: t.IngestJobs(), Partitions: partitions},
 	)
-	for _, s := range []string{schemas.StateTenants, schemas.StateAPIKeys, schemas.StateUsers, schemas.StateEndpoints} {
+	for _, s := range []string{schemas.StateTenants, schemas.StateAPIKeys, schemas.StateUsers, schemas.StateEndpoints, schemas.StatePriorities} {
 		specs = append(specs, kafka.TopicSpec{Name: t.State(s), Partitions: 1, Compacted: true})
 	}
 	// The SDK flow: its configuration tables, its log topic, and the
@@ -147,6 +152,9 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		// The processor's fingerprints of the workouts and sleep it emitted.
 		kafka.TopicSpec{Name: t.State(schemas.StateRecords), Partitions: partitions, Compacted: true},
 	)
+	// The audit log and the used OAuth states (schemas/audit.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.Audit(), Partitions: partitions},
+		kafka.TopicSpec{Name: t.State(schemas.StateOAuthStates), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/wearstream/wearstream/internal/metrics"
 	"github.com/wearstream/wearstream/schemas"
 )
 
@@ -38,7 +39,32 @@ func (e *Env) DeadLetter(ctx context.Context, r *kgo.Record, stage string, cause
 	if err != nil {
 		return fmt.Errorf("cannot dead-letter %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
 	}
+	metrics.DeadLetters.WithLabelValues(stage, DeadLetterReason(cause)).Inc()
 	return nil
+}
+
+// Reasoned is an error that names its dead-letter reason for the metrics.
+type Reasoned interface{ DeadLetterReason() string }
+
+// WithReason names err's dead-letter reason.
+func WithReason(err error, reason string) error { return reasoned{err, reason} }
+
+type reasoned struct {
+	error
+	reason string
+}
+
+func (r reasoned) DeadLetterReason() string { return r.reason }
+func (r reasoned) Unwrap() error            { return r.error }
+
+// DeadLetterReason is the reason label of a dead letter's cause: the
+// reason an error in its chain names (Reasoned), or "failed".
+func DeadLetterReason(cause error) string {
+	var r Reasoned
+	if errors.As(cause, &r) {
+		return r.DeadLetterReason()
+	}
+	return "failed"
 }
 
 func (e *Env) produceDeadLetter(ctx context.Context, dl schemas.DeadLetter) error {

@@ -5,9 +5,11 @@
 // here, so Start writes a single self-contained config file (server settings,
 // the default user, its profile and quota) into the data directory, starts the
 // binary in its own process group on loopback ports and waits until HTTP /ping
-// answers. LowCardinality is enabled in the server profile, never from the
-// client, because current ClickHouse rejects that setting. Data persists in
-// the directory across restarts.
+// answers. On 18.x and 19.x, LowCardinality is enabled in the server profile
+// (allow_experimental_low_cardinality_type), never from the client; a current
+// binary refuses to start with that obsolete setting, so Start asks the binary
+// its version first and writes the setting only for those old servers. Data
+// persists in the directory across restarts.
 package chserver
 
 import (
@@ -57,6 +59,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Stdout, when set, receives the server's console output as well.
 	Stdout io.Writer
+	// LogQueries records every query the server receives, with its final
+	// text, in system.query_log (flushed by SYSTEM FLUSH LOGS).
+	LogQueries bool
 }
 
 // Server is a running clickhouse-server child process.
@@ -115,9 +120,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := stopOrphan(dir, opts.Logger); err != nil {
 		return nil, err
 	}
+	settings := configSettings{
+		console:     opts.Stdout != nil,
+		lowCardFlag: needsLowCardinalityFlag(binaryVersion(ctx, opts.Binary)),
+		logQueries:  opts.LogQueries,
+	}
 	picked := opts.TCPPort == 0 || opts.HTTPPort == 0
 	for attempt := 1; ; attempt++ {
-		s, err := start(ctx, opts)
+		s, err := start(ctx, opts, settings)
 		if err == nil {
 			return s, nil
 		}
@@ -130,7 +140,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 var errAddrInUse = errors.New("address already in use")
 
-func start(ctx context.Context, opts Options) (*Server, error) {
+func start(ctx context.Context, opts Options, settings configSettings) (*Server, error) {
 	tcpPort, httpPort := opts.TCPPort, opts.HTTPPort
 	var err error
 	if tcpPort == 0 {
@@ -144,7 +154,7 @@ func start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	configPath := filepath.Join(opts.Dir, "clickhouse.xml")
-	if err := os.WriteFile(configPath, []byte(config(opts.Dir, tcpPort, httpPort, opts.Stdout != nil)), 0o644); err != nil {
+	if err := os.WriteFile(configPath, []byte(config(opts.Dir, tcpPort, httpPort, settings)), 0o644); err != nil {
 		return nil, fmt.Errorf("cannot write clickhouse config: %w", err)
 	}
 	logPath := filepath.Join(opts.Dir, "clickhouse-server.log")
@@ -299,14 +309,37 @@ func logTail(path string, from int64, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// configSettings are the choices config makes besides paths and ports.
+type configSettings struct {
+	console     bool // log to the console as well
+	lowCardFlag bool // write allow_experimental_low_cardinality_type (18.x, 19.x)
+	logQueries  bool // keep system.query_log
+}
+
 // config renders the single-file server config: server settings, plus the
 // default user with its profile and quota (users_config points at the file
 // itself). Every path is absolute under dir.
-func config(dir string, tcpPort, httpPort int, console bool) string {
+func config(dir string, tcpPort, httpPort int, settings configSettings) string {
 	data := filepath.Join(dir, "data") + "/"
 	consoleFlag := 0
-	if console {
+	if settings.console {
 		consoleFlag = 1
+	}
+	var profile, queryLog string
+	if settings.lowCardFlag {
+		profile += "\n            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>"
+	}
+	if settings.logQueries {
+		profile += "\n            <log_queries>1</log_queries>"
+		queryLog = `
+    <query_log>
+        <database>system</database>
+        <table>query_log</table>
+        <flush_interval_milliseconds>7500</flush_interval_milliseconds>
+    </query_log>`
+	}
+	if profile != "" {
+		profile += "\n        "
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<?xml version="1.0"?>
@@ -328,11 +361,9 @@ func config(dir string, tcpPort, httpPort int, console bool) string {
     <format_schema_path>%[4]sformat_schemas/</format_schema_path>
     <timezone>UTC</timezone>
     <mark_cache_size>268435456</mark_cache_size>
-    <users_config>%[1]s/clickhouse.xml</users_config>
+    <users_config>%[1]s/clickhouse.xml</users_config>%[7]s
     <profiles>
-        <default>
-            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
-        </default>
+        <default>%[6]s</default>
     </profiles>
     <users>
         <default>
@@ -344,7 +375,7 @@ func config(dir string, tcpPort, httpPort int, console bool) string {
     </users>
     <quotas><default></default></quotas>
 </yandex>
-`, xmlEscape(dir), tcpPort, httpPort, xmlEscape(data), consoleFlag)
+`, xmlEscape(dir), tcpPort, httpPort, xmlEscape(data), consoleFlag, profile, queryLog)
 	return b.String()
 }
 

@@ -26,7 +26,7 @@ var testServer struct {
 }
 
 // TestServer returns the test binary's shared ClickHouse server, starting it
-// on first use. It skips the test when the binary is missing, unless CI=true,
+// on first use, with system.query_log on (see SentQueries). It skips the test when the binary is missing, unless CI=true,
 // where that is a failure. WEARSTREAM_CLICKHOUSE_BINARY overrides the binary.
 // The package's TestMain must call StopTestServer.
 func TestServer(tb testing.TB) *Server {
@@ -45,7 +45,7 @@ func TestServer(tb testing.TB) *Server {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		srv, err := Start(ctx, Options{Binary: binary(), Dir: dir})
+		srv, err := Start(ctx, Options{Binary: binary(), Dir: dir, LogQueries: true})
 		testServer.mu.Lock()
 		defer testServer.mu.Unlock()
 		testServer.dir, testServer.srv, testServer.err = dir, srv, err

@@ -16,6 +16,9 @@ import (
 type Config struct {
 	DataDir  string
 	HTTPAddr string
+	// MetricsAddr is where the components without an HTTP server serve
+	// GET /metrics.
+	MetricsAddr string
 
 	DevKafkaAddr          string
 	DevSchemaRegistryAddr string
@@ -81,6 +84,7 @@ type Var struct {
 var Vars = []Var{
 	{"WEARSTREAM_DATA_DIR", "./.wearstream", "Where `wearstream dev` keeps Kafka data, ClickHouse data and the generated secret key."},
 	{"WEARSTREAM_HTTP_ADDR", "127.0.0.1:8000", "Address the HTTP gateway listens on."},
+	{"WEARSTREAM_METRICS_ADDR", "127.0.0.1:9464", "Where `process`, `sink`, `deliver` and `ingest` serve `GET /metrics` (`off`: not served). The gateway serves it on its own port, and `dev` serves every component's there. A port already taken is logged and the component runs on without metrics; give each process on one host its own."},
 	{"WEARSTREAM_DEV_KAFKA_ADDR", "127.0.0.1:9092", "`dev` only: address of the embedded Kafka broker (kfake)."},
 	{"WEARSTREAM_DEV_SCHEMA_REGISTRY_ADDR", "127.0.0.1:8081", "`dev` only: address of the embedded schema registry."},
 	{"WEARSTREAM_DEV_CLICKHOUSE_PORT", "19000", "`dev` only: native port of the child ClickHouse server (its HTTP port is this plus 1)."},
@@ -127,6 +131,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	c := Config{
 		DataDir:               p.str("WEARSTREAM_DATA_DIR"),
 		HTTPAddr:              p.str("WEARSTREAM_HTTP_ADDR"),
+		MetricsAddr:           p.str("WEARSTREAM_METRICS_ADDR"),
 		DevKafkaAddr:          p.str("WEARSTREAM_DEV_KAFKA_ADDR"),
 		DevSchemaRegistryAddr: p.str("WEARSTREAM_DEV_SCHEMA_REGISTRY_ADDR"),
 		DevClickHousePort:     p.integer("WEARSTREAM_DEV_CLICKHOUSE_PORT", 1, 65534),

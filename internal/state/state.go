@@ -322,6 +322,8 @@ type Tables struct {
 	Applications    *Table[schemas.Application]
 	RefreshTokens   *Table[schemas.RefreshToken]
 	InvitationCodes *Table[schemas.InvitationCode]
+	// OAuthStates holds the OAuth states callbacks used, by keyed hash.
+	OAuthStates *Table[schemas.OAuthState]
 
 	// SyncRuns is the latest state of each sync run (imports), by run id.
 	SyncRuns *Table[schemas.SyncRun]
@@ -331,6 +333,9 @@ type Tables struct {
 	// user id, which provider webhooks name.
 	Connections   *Table[schemas.Connection]
 	ProviderUsers *ProviderUsers
+
+	// Priorities are each tenant's data-source priorities, by tenant.
+	Priorities *Table[schemas.SourcePriorities]
 }
 
 // NewTables registers the configuration tables on s.
@@ -346,11 +351,14 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		Applications:    NewTable[schemas.Application](s, t.State(schemas.StateApplications)),
 		RefreshTokens:   NewTable[schemas.RefreshToken](s, t.State(schemas.StateRefreshTokens)),
 		InvitationCodes: invitationCodes(s, t),
+		OAuthStates:     oauthStates(s, t),
 
 		SyncRuns: NewTable[schemas.SyncRun](s, t.State(schemas.StateSyncRuns)),
 
 		Connections:   conns,
 		ProviderUsers: newProviderUsers(conns),
+
+		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
 	}
 }
 
@@ -360,4 +368,11 @@ func invitationCodes(s *Store, t schemas.Topics) *Table[schemas.InvitationCode] 
 	codes := NewTable[schemas.InvitationCode](s, t.State(schemas.StateInvitationCodes))
 	codes.SetMerge(schemas.FirstRedemption)
 	return codes
+}
+
+// oauthStates is the used OAuth states table: the first claim of a state wins.
+func oauthStates(s *Store, t schemas.Topics) *Table[schemas.OAuthState] {
+	states := NewTable[schemas.OAuthState](s, t.State(schemas.StateOAuthStates))
+	states.SetMerge(schemas.FirstClaim)
+	return states
 }

@@ -26,7 +26,7 @@ func newDatabase(tb testing.TB, migrate bool) driver.Conn {
 	db := srv.NewDatabase(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := Connect(ctx, srv.Addr, db)
+	conn, err := Connect(ctx, srv.Addr, db, chserver.Tagged(db))
 	if err != nil {
 		tb.Fatalf("Connect: %v", err)
 	}

@@ -91,6 +91,20 @@ func Migrate(ctx context.Context, conn driver.Conn, logger *slog.Logger) ([]stri
 	return applied, nil
 }
 
+// Schema returns the statements Migrate runs on an empty database, in order:
+// the schema_migrations table, then every migration's statements.
+func Schema() ([]string, error) {
+	all, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return nil, err
+	}
+	statements := []string{createMigrationsTable}
+	for _, m := range all {
+		statements = append(statements, splitStatements(m.sql)...)
+	}
+	return statements, nil
+}
+
 func loadMigrations(fsys fs.FS) ([]migration, error) {
 	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {

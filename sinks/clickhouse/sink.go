@@ -46,7 +46,8 @@ type Config struct {
 	Client *kgo.Client
 	// Decode turns a record value into *schemas.SampleBatch,
 	// *schemas.Workout, *schemas.Sleep, *schemas.Summary or
-	// *schemas.Attempt (a delivery-log entry), or the same types as values.
+	// *schemas.Attempt (a delivery-log entry) or *schemas.AuditEvent (an
+	// audit-log entry), or the same types as values.
 	Decode func(topic string, value []byte) (any, error)
 	// Writer inserts the batches.
 	Writer *Writer
@@ -73,6 +74,8 @@ type Stats struct {
 	SampleDeletions uint64
 	// Attempts counts the webhook delivery attempts written to the delivery log.
 	Attempts uint64
+	// AuditEvents counts the audit events written to the audit log.
+	AuditEvents uint64
 	// Records counts the Kafka records written.
 	Records uint64
 	// Batches counts successful flushes that wrote rows.
@@ -208,6 +211,8 @@ func (s *Sink) add(rec *kgo.Record) {
 		v = &r
 	case schemas.Attempt:
 		v = &r
+	case schemas.AuditEvent:
+		v = &r
 	}
 	if err := check(v); err != nil {
 		s.bad(rec, err)
@@ -231,6 +236,9 @@ func (s *Sink) add(rec *kgo.Record) {
 		s.rows++
 	case *schemas.Attempt:
 		s.pending.Attempts = append(s.pending.Attempts, *r)
+		s.rows++
+	case *schemas.AuditEvent:
+		s.pending.Audit = append(s.pending.Audit, *r)
 		s.rows++
 	}
 	s.records++
@@ -338,6 +346,7 @@ func (s *Sink) flush(ctx context.Context) error {
 		s.stats.Sleep += uint64(len(s.pending.Sleep))
 		s.stats.Summaries += uint64(len(s.pending.Summaries))
 		s.stats.Attempts += uint64(len(s.pending.Attempts))
+		s.stats.AuditEvents += uint64(len(s.pending.Audit))
 		s.stats.LastFlush, s.stats.LastFlushRows, s.stats.LastFlushTook = time.Now(), rows, took
 	}
 	s.stats.PendingRows = 0

@@ -28,13 +28,14 @@ type Rows struct {
 	Workouts  []schemas.Workout
 	Sleep     []schemas.Sleep
 	Summaries []schemas.Summary
-	Attempts  []schemas.Attempt // webhook delivery attempts, for the deliveries table
+	Attempts  []schemas.Attempt    // webhook delivery attempts, for the deliveries table
+	Audit     []schemas.AuditEvent // configuration changes, for the audit_log table
 }
 
 // Len is the number of table rows: samples plus workouts, sleep sessions,
 // summaries and delivery attempts.
 func (r Rows) Len() int {
-	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts)
+	n := len(r.Workouts) + len(r.Sleep) + len(r.Summaries) + len(r.Attempts) + len(r.Audit)
 	for i := range r.Samples {
 		n += len(r.Samples[i].Samples)
 		if r.Samples[i].Deletion != nil {
@@ -47,7 +48,8 @@ func (r Rows) Len() int {
 // Writer inserts canonical records into the samples, workouts, sleep and
 // summaries tables of its connection's database.
 type Writer struct {
-	conn driver.Conn
+	conn   driver.Conn
+	server serverSettings
 }
 
 // NewWriter returns a Writer on conn.
@@ -93,26 +95,45 @@ func (w *Writer) Write(ctx context.Context, rows Rows) error {
 			return err
 		}
 	}
+	for i := range rows.Audit {
+		if err := checkAudit(&rows.Audit[i]); err != nil {
+			return err
+		}
+	}
+	ctx, err := w.insertContext(ctx, nil)
+	if err != nil {
+		return err
+	}
 	now := time.Now().UTC()
-	if err := w.writeSamples(ctx, rows.Samples, now); err != nil {
-		return err
+	samples, deletions, laps := 0, 0, 0
+	for i := range rows.Samples {
+		samples += len(rows.Samples[i].Samples)
+		if rows.Samples[i].Deletion != nil {
+			deletions++
+		}
 	}
-	if err := w.writeWorkouts(ctx, rows.Workouts, now); err != nil {
-		return err
+	for i := range rows.Workouts {
+		laps += len(rows.Workouts[i].Laps)
 	}
-	if err := w.writeLaps(ctx, rows.Workouts, now); err != nil {
-		return err
+	for _, step := range []struct {
+		table string
+		n     int
+		write func() error
+	}{
+		{"samples", samples, func() error { return w.writeSamples(ctx, rows.Samples, now) }},
+		{"workouts", len(rows.Workouts), func() error { return w.writeWorkouts(ctx, rows.Workouts, now) }},
+		{"workout_laps", laps, func() error { return w.writeLaps(ctx, rows.Workouts, now) }},
+		{"sleep", len(rows.Sleep), func() error { return w.writeSleep(ctx, rows.Sleep, now) }},
+		{"summaries", len(rows.Summaries), func() error { return w.writeSummaries(ctx, rows.Summaries, now) }},
+		{"samples_deletions", deletions, func() error { return w.deleteSamples(ctx, rows.Samples, now) }},
+		{"deliveries", len(rows.Attempts), func() error { return w.writeAttempts(ctx, rows.Attempts) }},
+		{"audit_log", len(rows.Audit), func() error { return w.writeAudit(ctx, rows.Audit) }},
+	} {
+		if err := timed(step.table, step.n, step.write); err != nil {
+			return err
+		}
 	}
-	if err := w.writeSleep(ctx, rows.Sleep, now); err != nil {
-		return err
-	}
-	if err := w.writeSummaries(ctx, rows.Summaries, now); err != nil {
-		return err
-	}
-	if err := w.deleteSamples(ctx, rows.Samples, now); err != nil {
-		return err
-	}
-	return w.writeAttempts(ctx, rows.Attempts)
+	return nil
 }
 
 // sampleDeletion tombstones, in one INSERT ... SELECT, the samples a
@@ -137,7 +158,10 @@ WHERE tenant_id = ? AND user_id = toUUID(?) AND series_type = ? AND provider = ?
 // WHERE filters on deleted and version, so those conditions are never moved
 // into PREWHERE.
 func (w *Writer) deleteSamples(ctx context.Context, batches []schemas.SampleBatch, now time.Time) error {
-	ctx = ch.Context(ctx, ch.WithSettings(ch.Settings{"optimize_move_to_prewhere": 0}))
+	ctx, err := w.insertContext(ctx, ch.Settings{"optimize_move_to_prewhere": 0})
+	if err != nil {
+		return err
+	}
 	for i := range batches {
 		b := &batches[i]
 		d := b.Deletion
@@ -407,6 +431,8 @@ func check(record any) error {
 		return checkSummary(r)
 	case *schemas.Attempt:
 		return checkAttempt(r)
+	case *schemas.AuditEvent:
+		return checkAudit(r)
 	default:
 		return fmt.Errorf("%w: unexpected record type %T", ErrInvalid, record)
 	}

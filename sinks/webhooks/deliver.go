@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/wearstream/wearstream/internal/metrics"
 	"github.com/wearstream/wearstream/internal/secrets"
 	"github.com/wearstream/wearstream/internal/state"
 	"github.com/wearstream/wearstream/schemas"
@@ -85,6 +86,9 @@ type DelivererConfig struct {
 	// Group is the first attempts' consumer group; default Group.
 	Group     string
 	ExtraOpts []kgo.Opt
+	// ClientOpts, when set, gives further options of each consumer
+	// client by its group (each client its own metrics hooks).
+	ClientOpts func(group string) []kgo.Opt
 }
 
 // Deliverer is one member of the delivery groups.
@@ -177,6 +181,9 @@ func (d *Deliverer) newConsumer(group string, topics []string, s *stage, extra .
 		kgo.OnPartitionsLost(s.onLost),
 	}, extra...)
 	opts = append(opts, d.cfg.ExtraOpts...)
+	if d.cfg.ClientOpts != nil {
+		opts = append(opts, d.cfg.ClientOpts(group)...)
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create delivery consumer %s: %w", group, err)
@@ -299,7 +306,10 @@ func (d *Deliverer) processRetry(ctx context.Context, r *kgo.Record, done func()
 			d.fail(derr)
 			return
 		}
-		d.produce(ctx, []*kgo.Record{rec}, done)
+		d.produce(ctx, []*kgo.Record{rec}, func() {
+			metrics.DeadLetters.WithLabelValues(Stage, "decode").Inc()
+			done()
+		})
 		return
 	}
 	d.submit(ctx, job{
@@ -366,6 +376,7 @@ func (d *Deliverer) perform(ctx context.Context, j job) outcome {
 	if ctx.Err() != nil {
 		return outcome{} // shutting down: the record is delivered again
 	}
+	countAttempt(res)
 	a := NewAttempt(ep.ID, j.msg, j.attempt, j.trigger, now, res)
 	if j.attempt == 1 {
 		a.Payload = j.msg.Body // kept once per message and endpoint, for resends

@@ -123,6 +123,7 @@ func (d *Deliverer) disable(ctx context.Context, id string, h schemas.EndpointHe
 	if err := d.cfg.Endpoints.Put(ctx, ep.ID, ep); err != nil {
 		return fmt.Errorf("cannot disable endpoint %s: %w", ep.ID, err)
 	}
+	endpointsDisabled.Inc()
 	d.log.Warn("endpoint disabled", "endpoint", ep.ID, "tenant", ep.Tenant, "reason", reason)
 	return nil
 }
