@@ -46,6 +46,19 @@ type dailySummary struct {
 	FloorsClimbed     *float64     `json:"floorsClimbed"`
 	RestingHeartRate  *float64     `json:"restingHeartRateInBeatsPerMinute"`
 	AverageStress     *float64     `json:"averageStressLevel"`
+	// The day's stress score and body battery (score.go).
+	MaxStress            *float64 `json:"maxStressLevel"`
+	StressDuration       *float64 `json:"stressDurationInSeconds"`
+	RestStressDuration   *float64 `json:"restStressDurationInSeconds"`
+	ActiveStressDuration *float64 `json:"activityStressDurationInSeconds"`
+	LowStressDuration    *float64 `json:"lowStressDurationInSeconds"`
+	MediumStressDuration *float64 `json:"mediumStressDurationInSeconds"`
+	HighStressDuration   *float64 `json:"highStressDurationInSeconds"`
+	StressQualifier      string   `json:"stressQualifier"`
+	BodyBatteryHighest   *float64 `json:"bodyBatteryHighestValue"`
+	BodyBatteryLowest    *float64 `json:"bodyBatteryLowestValue"`
+	BodyBatteryCharged   *float64 `json:"bodyBatteryChargedValue"`
+	BodyBatteryDrained   *float64 `json:"bodyBatteryDrainedValue"`
 	HeartRate         offsetSeries `json:"timeOffsetHeartRateSamples"`
 	Stress            offsetSeries `json:"timeOffsetStressLevelValues"`
 	BodyBattery       offsetSeries `json:"timeOffsetBodyBatteryValues"`
@@ -53,12 +66,9 @@ type dailySummary struct {
 
 var dailyUnused = []string{
 	"activityType", "minHeartRateInBeatsPerMinute", "averageHeartRateInBeatsPerMinute",
-	"maxHeartRateInBeatsPerMinute", "maxStressLevel", "stressDurationInSeconds",
-	"restStressDurationInSeconds", "activityStressDurationInSeconds", "lowStressDurationInSeconds",
-	"mediumStressDurationInSeconds", "highStressDurationInSeconds", "stressQualifier",
+	"maxHeartRateInBeatsPerMinute",
 	"stepsGoal", "pushesGoal", "intensityDurationGoalInSeconds", "floorsClimbedGoal",
-	"netKilocaloriesGoal", "consumedCalories", "bodyBatteryChargedValue", "bodyBatteryDrainedValue",
-	"bodyBatteryHighestValue", "bodyBatteryLowestValue", "source",
+	"netKilocaloriesGoal", "consumedCalories", "source",
 }
 
 // epochSummary is an item of "epochs": one activity type's share of a
@@ -89,11 +99,14 @@ type sleepSummary struct {
 	SpO2         offsetSeries          `json:"timeOffsetSleepSpo2"`
 	Respiration  offsetSeries          `json:"timeOffsetSleepRespiration"`
 	Naps         []nap                 `json:"naps"`
+	// The night's score and its parts, read leniently (score.go).
+	OverallScore json.RawMessage `json:"overallSleepScore"`
+	SubScores    json.RawMessage `json:"sleepScores"`
 }
 
 var sleepUnused = []string{
 	"unmeasurableSleepInSeconds", "totalNapDurationInSeconds", "validation",
-	"overallSleepScore", "sleepScores", "remSleepDurationInSeconds",
+	"remSleepDurationInSeconds",
 }
 
 // timeSpan is one interval of a sleep level.
