@@ -202,7 +202,9 @@ func wakeAfterOnset(s schemas.Sleep) (float64, []float64) {
 	}
 	ivs := slices.Clone(s.Intervals)
 	slices.SortStableFunc(ivs, func(a, b schemas.SleepInterval) int { return a.Start.Compare(b.Start) })
-	isAwake := func(iv schemas.SleepInterval) bool { return iv.Stage == schemas.StageAwake || iv.Stage == schemas.StageInBed }
+	isAwake := func(iv schemas.SleepInterval) bool {
+		return iv.Stage == schemas.StageAwake || iv.Stage == schemas.StageInBed
+	}
 	first := slices.IndexFunc(ivs, func(iv schemas.SleepInterval) bool { return !isAwake(iv) })
 	if first < 0 {
 		return 0, nil
