@@ -461,6 +461,11 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 			return nil, 0, 0, err
 		}
 	}
+	scores, err := p.sleepScores(tp, recs.Sleep, &recs.Spans)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	recs.Summaries = append(recs.Summaries, scores...)
 	for i := range recs.Summaries {
 		s := &recs.Summaries[i]
 		ok, err := revise(withSpan(summaryRevision(*s), recs.Spans), &s.Change, &s.Version)
