@@ -144,6 +144,10 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/users", role: RoleMember, body: bodyJSON, handler: g.createUser},
 		{method: "GET", path: "/users", role: RoleRead, handler: g.listUsers},
 		{method: "GET", path: "/users/:user_id", role: RoleRead, handler: g.getUser},
+		{method: "PATCH", path: "/users/:user_id", role: RoleMember, body: bodyJSON, handler: g.patchUser},
+		// Erasure (erasure.go).
+		{method: "DELETE", path: "/users/:user_id", role: RoleMember, handler: g.deleteUser},
+		{method: "DELETE", path: "/users/:user_id/connections/:provider/data", role: RoleMember, handler: g.deleteProviderData},
 		// The read API (readapi.go).
 		{method: "GET", path: "/users/:user_id/timeseries", role: RoleRead, handler: g.timeseries},
 		{method: "GET", path: "/users/:user_id/events/workouts", role: RoleRead, handler: g.workoutEvents},

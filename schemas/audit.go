@@ -31,7 +31,7 @@ type AuditEvent struct {
 var AuditActions = []string{
 	"tenant.created",
 	"api_key.created",
-	"user.created",
+	"user.created", "user.updated",
 	"user.erased",
 	"application.created", "application.secret_rotated", "application.deleted",
 	"endpoint.created", "endpoint.updated", "endpoint.deleted", "endpoint.secret_rotated",

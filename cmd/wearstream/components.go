@@ -138,6 +138,7 @@ func process(ctx context.Context, env *app.Env) error {
 		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
 		InstanceID:     env.Config.InstanceID,
 		Compression:    env.Config.KafkaCompression,
+		Erasures:       env.Tables.Erasures,
 		ExtraOpts:      env.Metrics.KafkaHooks("wearstream-process"),
 	})
 	if err != nil {
@@ -196,6 +197,7 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Producer:    env.Producer,
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
+		Erasures:    env.Tables.Erasures,
 		ClientOpts:  env.Metrics.KafkaHooks,
 	})
 	if err != nil {
