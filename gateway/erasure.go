@@ -62,6 +62,9 @@ func (g *Gateway) deleteUser(c *fiber.Ctx) error {
 // finishErasure runs the steps after the commit point.
 func (g *Gateway) finishErasure(ctx context.Context, er schemas.Erasure) error {
 	t := g.env.Tables
+	if _, ok := t.Users.Get(er.UserID); !ok {
+		return nil // the user's tombstone is the last step: all were done
+	}
 	prefix := schemas.ConnectionKey(er.Tenant, er.UserID, "")
 	var conns []string
 	t.Connections.Range(func(key string, _ schemas.Connection) bool {
@@ -94,10 +97,7 @@ func (g *Gateway) finishErasure(ctx context.Context, er schemas.Erasure) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := t.Users.Get(er.UserID); ok {
-		return t.Users.Delete(ctx, er.UserID)
-	}
-	return nil
+	return t.Users.Delete(ctx, er.UserID)
 }
 
 // deregister ends an active connection at its provider when the provider

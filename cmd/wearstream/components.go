@@ -150,9 +150,14 @@ func process(ctx context.Context, env *app.Env) error {
 // sink runs the ClickHouse sink until ctx ends.
 func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 	env.Metrics.Register(chsink.Collectors()...)
+	return sinkGroupRun(ctx, env, conn, sinkGroup)
+}
+
+// sinkGroupRun runs a ClickHouse sink in consumer group group.
+func sinkGroupRun(ctx context.Context, env *app.Env, conn driver.Conn, group string) error {
 	cl, err := kgo.NewClient(append(env.Metrics.KafkaHooks("wearstream-sink"),
 		kgo.SeedBrokers(env.Brokers...),
-		kgo.ConsumerGroup(sinkGroup),
+		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries(), env.Topics.Audit())...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -171,6 +176,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		BatchRows: env.Config.SinkBatchRows,
 		BatchWait: env.Config.SinkBatchWait,
 		Logger:    logger,
+		Erasures:  env.Tables.Erasures,
 		OnBadRecord: func(ctx context.Context, r *kgo.Record, cause error) error {
 			logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
 			reason := "decode"
