@@ -77,18 +77,30 @@ func (w *Writer) Erase(ctx context.Context, ers []schemas.Erasure) error {
 }
 
 func (w *Writer) eraseUsers(ctx context.Context, users []string) error {
+	for _, d := range userDeletions(users) {
+		if err := w.mutate(ctx, d.table, d.where); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deletion is the condition of the rows of one table to delete.
+type deletion struct{ table, where string }
+
+// userDeletions are the conditions of the rows of users (checked user ids)
+// in every table.
+func userDeletions(users []string) []deletion {
 	uuids := make([]string, len(users))
 	strs := make([]string, len(users))
 	for i, u := range users {
 		uuids[i], strs[i] = "toUUID('"+u+"')", "'"+u+"'"
 	}
-	byUUID := "user_id IN (" + strings.Join(uuids, ", ") + ")"
+	var out []deletion
 	for _, table := range append(erasedTables, "workout_laps") {
-		if err := w.mutate(ctx, table, byUUID); err != nil {
-			return err
-		}
+		out = append(out, deletion{table, "user_id IN (" + strings.Join(uuids, ", ") + ")"})
 	}
-	return w.mutate(ctx, "deliveries", "user_id IN ("+strings.Join(strs, ", ")+") AND event_type != '"+schemas.EventUserDeleted+"'")
+	return append(out, deletion{"deliveries", "user_id IN (" + strings.Join(strs, ", ") + ") AND event_type != '" + schemas.EventUserDeleted + "'"})
 }
 
 func (w *Writer) eraseProvider(ctx context.Context, er schemas.Erasure) error {
