@@ -161,6 +161,7 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/users/:user_id/summaries/data", role: RoleRead, handler: g.dataSummary},
 		{method: "GET", path: "/users/:user_id/health-scores", role: RoleRead, handler: g.healthScores},
 		{method: "GET", path: "/users/:user_id/data-sources", role: RoleRead, handler: g.dataSources},
+		{method: "GET", path: "/users/:user_id/export", role: RoleRead, handler: g.exportUser},
 		{method: "GET", path: "/meta/coverage", role: RoleRead, handler: g.coverage},
 		// Data-source priorities (priorities.go).
 		{method: "GET", path: "/priorities/providers", role: RoleRead, handler: g.getPriorities(providerPriorities)},
