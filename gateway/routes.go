@@ -123,6 +123,8 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/healthz", role: public, handler: g.healthz},
 		{method: "GET", path: "/readyz", role: public, handler: g.readyz},
 		{method: "GET", path: "/metrics", role: public, handler: g.serveMetrics},
+		{method: "GET", path: "/openapi.json", role: public, handler: g.serveOpenAPI},
+		{method: "GET", path: "/docs", role: public, handler: g.serveDocs},
 		{method: "GET", path: "/webhooks/event-types", role: public, handler: g.listEventTypes},
 		{method: "GET", path: "/meta/series-types", role: public, handler: g.listSeriesTypes},
 		{method: "GET", path: "/meta/workout-types", role: public, handler: g.listWorkoutTypes},
@@ -207,15 +209,23 @@ func (g *Gateway) table() []route {
 	}
 }
 
+// rootPaths are the routes served at the root rather than under /api/v1.
+var rootPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true, "/docs": true}
+
+// fullPath is the route's path as registered.
+func (r route) fullPath() string {
+	if rootPaths[r.path] {
+		return r.path
+	}
+	return "/api/v1" + r.path
+}
+
 // routes registers the table on the Fiber app.
 func (g *Gateway) routes() {
 	f := g.fiber
 	f.Use(observe, g.keepAliveGuard)
 	for _, r := range g.table() {
-		path := r.path
-		if path != "/healthz" && path != "/readyz" && path != "/metrics" {
-			path = "/api/v1" + path
-		}
+		path := r.fullPath()
 		limit := g.bodyBytes(r.body)
 		handlers := []fiber.Handler{checkLength(limit)}
 		if r.role != public {

@@ -139,7 +139,7 @@ func process(ctx context.Context, env *app.Env) error {
 		InstanceID:     env.Config.InstanceID,
 		Compression:    env.Config.KafkaCompression,
 		Erasures:       env.Tables.Erasures,
-		ExtraOpts:      env.Metrics.KafkaHooks("wearstream-process"),
+		ExtraOpts:      append(env.Metrics.KafkaHooks("wearstream-process"), groupTimeouts()...),
 	})
 	if err != nil {
 		return err
@@ -155,7 +155,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 
 // sinkGroupRun runs a ClickHouse sink in consumer group group.
 func sinkGroupRun(ctx context.Context, env *app.Env, conn driver.Conn, group string) error {
-	cl, err := kgo.NewClient(append(env.Metrics.KafkaHooks("wearstream-sink"),
+	cl, err := kgo.NewClient(append(append(env.Metrics.KafkaHooks("wearstream-sink"),
 		kgo.SeedBrokers(env.Brokers...),
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries(), env.Topics.Audit())...),
@@ -163,7 +163,7 @@ func sinkGroupRun(ctx context.Context, env *app.Env, conn driver.Conn, group str
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-	)...)
+	), groupMembership(env.Config)...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create sink consumer: %w", err)
 	}
@@ -204,7 +204,9 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
 		Erasures:    env.Tables.Erasures,
-		ClientOpts:  env.Metrics.KafkaHooks,
+		ClientOpts: func(group string) []kgo.Opt {
+			return append(env.Metrics.KafkaHooks(group), groupMembership(env.Config)...)
+		},
 	})
 	if err != nil {
 		return err
