@@ -48,13 +48,17 @@ func rowsOf(t *testing.T, conn driver.Conn, user string) map[string]uint64 {
 }
 
 // keysOf counts the user's distinct records (re-inserts collapse under
-// FINAL) in the data tables.
-func keysOf(t *testing.T, conn driver.Conn, user string) map[string]uint64 {
+// FINAL) in the data tables, of one provider when one is named.
+func keysOf(t *testing.T, conn driver.Conn, user string, provider ...string) map[string]uint64 {
 	t.Helper()
 	out := map[string]uint64{}
 	for _, table := range []string{"samples", "workouts", "sleep", "summaries"} {
+		where, args := "user_id = toUUID(?)", []any{user}
+		if len(provider) > 0 {
+			where, args = where+" AND provider = ?", append(args, provider[0])
+		}
 		var n uint64
-		if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+table+" FINAL WHERE user_id = toUUID(?)", user).Scan(&n); err != nil {
+		if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+table+" FINAL WHERE "+where, args...).Scan(&n); err != nil {
 			t.Fatalf("count %s: %v", table, err)
 		}
 		out[table] = n
@@ -191,7 +195,7 @@ func TestErasureHolds(t *testing.T) {
 	// Ann's apple data goes; ann stays.
 	call("DELETE", "/api/v1/users/"+ann+"/connections/apple/data", nil, 202)
 	call("GET", "/api/v1/users/"+ann, nil, 200)
-	waitFor(t, "ann's apple rows deleted", func() bool { return total(keysOf(t, conn, ann)) == 0 })
+	waitFor(t, "ann's apple rows deleted", func() bool { return total(keysOf(t, conn, ann, "apple")) == 0 })
 	joeSent := of(joe)
 
 	call("DELETE", "/api/v1/users/"+jane, nil, 202)
@@ -275,7 +279,7 @@ func TestErasureHolds(t *testing.T) {
 	if got := rowsOf(t, conn, jane); total(got) != 0 {
 		t.Fatalf("jane's rows came back: %v", got)
 	}
-	if got := keysOf(t, conn, ann); total(got) != 0 {
+	if got := keysOf(t, conn, ann, "apple"); total(got) != 0 {
 		t.Fatalf("ann's deleted apple rows came back: %v", got)
 	}
 	if got := keysOf(t, conn, joe); total(got) != total(joeRows) {
