@@ -30,6 +30,8 @@ var wantRoles = map[string]string{
 	"GET /api/v1/users/:user_id":                               "read",
 	"PATCH /api/v1/users/:user_id":                             "member",
 	"GET /api/v1/users/:user_id/export":                        "read",
+	"GET /api/v1/settings/retention":                           "read",
+	"PUT /api/v1/settings/retention":                           "admin",
 	"DELETE /api/v1/users/:user_id":                            "member",
 	"DELETE /api/v1/users/:user_id/connections/:provider/data": "member",
 	"GET /api/v1/users/:user_id/timeseries":                    "read",

@@ -206,6 +206,8 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/webhooks/messages/:id/resend", role: RoleAdmin, body: bodyJSON, handler: g.resendMessage},
 
 		{method: "GET", path: "/audit", role: RoleAdmin, handler: g.listAudit},
+		{method: "GET", path: "/settings/retention", role: RoleRead, handler: g.getRetention},
+		{method: "PUT", path: "/settings/retention", role: RoleAdmin, body: bodyJSON, handler: g.putRetention},
 	}
 }
 

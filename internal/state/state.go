@@ -339,6 +339,8 @@ type Tables struct {
 
 	// Erasures is the erasure list, by user id.
 	Erasures *Erasures
+	// Retention is each tenant's retention setting, by tenant.
+	Retention *Table[schemas.Retention]
 }
 
 // NewTables registers the configuration tables on s.
@@ -363,7 +365,8 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 
 		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
 
-		Erasures: newErasures(s, t),
+		Erasures:  newErasures(s, t),
+		Retention: NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
 	}
 }
 
