@@ -177,6 +177,14 @@ func sinkGroupRun(ctx context.Context, env *app.Env, conn driver.Conn, group str
 		BatchWait: env.Config.SinkBatchWait,
 		Logger:    logger,
 		Erasures:  env.Tables.Erasures,
+		Retention: func() []schemas.Retention {
+			var out []schemas.Retention
+			env.Tables.Retention.Range(func(_ string, r schemas.Retention) bool {
+				out = append(out, r)
+				return true
+			})
+			return out
+		},
 		OnBadRecord: func(ctx context.Context, r *kgo.Record, cause error) error {
 			logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
 			reason := "decode"

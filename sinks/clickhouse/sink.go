@@ -67,6 +67,9 @@ type Config struct {
 	// Erasures is the erasure list: nothing of an erased user is written,
 	// and their rows are deleted (erase.go). Nil erases nothing.
 	Erasures Erasures
+	// Retention returns every tenant's retention setting; old samples
+	// are deleted hourly (retention.go). Nil keeps everything.
+	Retention func() []schemas.Retention
 }
 
 // Stats are the sink's counters since it was created.
@@ -125,6 +128,8 @@ type Sink struct {
 	erasedGen  uint64
 	erasedAt   map[string]time.Time
 	eraseAfter time.Time
+	// retentionDue is when the retention settings are applied next.
+	retentionDue time.Time
 }
 
 // New returns a Sink for cfg, filling in defaults.
@@ -179,6 +184,7 @@ func (s *Sink) Run(ctx context.Context) error {
 				return err
 			}
 		}
+		s.applyRetention(ctx)
 		if err := s.applyErasures(ctx); err != nil {
 			if ctx.Err() != nil {
 				return s.shutdown()
