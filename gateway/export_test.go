@@ -32,6 +32,14 @@ func TestExportStreamsInFlatMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantError(t, h.get(h.globex, "/api/v1/users/"+user+"/export", nil), http.StatusNotFound, "not_found")
+	if err := h.conn.Exec(ctx, "OPTIMIZE TABLE samples FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	var disk, rows uint64
+	if err := h.conn.QueryRow(ctx, "SELECT sum(bytes_on_disk), sum(rows) FROM system.parts WHERE database = currentDatabase() AND table = 'samples' AND active").Scan(&disk, &rows); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("samples on disk: %d rows, %d bytes, %.1f bytes per sample", rows, disk, float64(disk)/float64(rows))
 
 	resetPeakRSS(t)
 	before := peakRSS(t)
