@@ -55,7 +55,7 @@ func (g *Gateway) viewConnection(c schemas.Connection) connectionView {
 		v.Scopes = []string{}
 	}
 	if p, ok := ingest.Lookup(c.Provider); ok {
-		pv := g.viewProvider(p)
+		pv := g.viewProvider(p, c.Tenant)
 		v.LiveSyncMode, v.Capabilities = pv.LiveSyncMode, pv.Capabilities
 	}
 	return v

@@ -25,13 +25,24 @@ import (
 // providers configured; the gateway's public URL is its own address.
 func startWithProviders(t *testing.T, fakes ...*providertest.Server) *harness {
 	t.Helper()
+	settings := make([]map[string]string, len(fakes))
+	for i, f := range fakes {
+		settings[i] = f.Settings()
+	}
+	return startWithSettings(t, settings...)
+}
+
+// startWithSettings is startWithProviders with the variables of each fake
+// (or any others) given as they are.
+func startWithSettings(t *testing.T, settings ...map[string]string) *harness {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	extra := map[string]string{"WEARSTREAM_PUBLIC_URL": "http://" + ln.Addr().String(), "WEARSTREAM_POLL_INTERVAL": "1h"}
-	for _, f := range fakes {
-		for k, v := range f.Settings() {
+	for _, m := range settings {
+		for k, v := range m {
 			extra[k] = v
 		}
 	}
@@ -124,8 +135,8 @@ func TestProvidersList(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.rawBody)
 	}
-	for _, want := range []string{`"name":"polar","display_name":"Polar","has_cloud_api":true,"is_configured":true,"live_sync_mode":"pull"`,
-		`"name":"garmin","display_name":"Garmin","has_cloud_api":true,"is_configured":false,"live_sync_mode":"webhook"`,
+	for _, want := range []string{`"name":"polar","display_name":"Polar","has_cloud_api":true,"is_configured":true,"is_enabled":true`, `"live_sync_mode":"pull","live_sync_configurable":true`,
+		`"name":"garmin","display_name":"Garmin","has_cloud_api":true,"is_configured":false`, `"live_sync_mode":"webhook","live_sync_configurable":false`,
 		`"rest_pull":true,"webhook_stream":false,"webhook_ping":true`,
 		// The mobile SDKs need no credentials; Apple Health exports are files.
 		`"name":"apple","display_name":"Apple Health","has_cloud_api":false,"is_configured":true`,

@@ -23,6 +23,20 @@ var wantRoles = map[string]string{
 	"GET /api/v1/oauth/:provider/callback":      "public",
 	"POST /api/v1/providers/:provider/webhooks": "public",
 	"GET /api/v1/providers/:provider/webhooks":  "public",
+	"GET /static/provider-icons/:file":          "public",
+	"POST /api/v1/garmin/webhooks/ping":         "public",
+	"POST /api/v1/garmin/webhooks/push":         "public",
+	"POST /api/v1/oura/webhooks":                "public",
+	"GET /api/v1/oura/webhooks":                 "public",
+	"GET /api/v1/oura/webhooks/health":          "public",
+	"POST /api/v1/strava/webhook":               "public",
+	"GET /api/v1/strava/webhook":                "public",
+	"POST /api/v1/strava/webhooks":              "public",
+	"GET /api/v1/strava/webhooks":               "public",
+	"GET /api/v1/strava/webhook/health":         "public",
+	"GET /api/v1/strava/webhooks/health":        "public",
+	"GET /api/v1/oauth/success":                 "public",
+	"GET /api/v1/oauth/error":                   "public",
 
 	"GET /api/v1/users":                                 "read",
 	"GET /api/v1/users/:user_id":                        "read",
@@ -78,6 +92,8 @@ var wantRoles = map[string]string{
 	"POST /api/v1/webhooks/endpoints/:id/recover":       "admin",
 	"POST /api/v1/webhooks/messages/:id/resend":         "admin",
 	"GET /api/v1/audit":                                 "admin",
+	"PUT /api/v1/oauth/providers":                       "admin",
+	"PUT /api/v1/oauth/providers/:provider":             "admin",
 }
 
 // TestRolesRouteByRoute calls every registered route with no key, with a

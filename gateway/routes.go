@@ -17,6 +17,8 @@ package gateway
 // routes stream their body instead of reading it (imports.go).
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wearstream/wearstream/ingest"
@@ -108,7 +110,7 @@ func (g *Gateway) bodyBytes(b bodyLimit) int {
 // route is one entry of the route table.
 type route struct {
 	method  string
-	path    string // under /api/v1 unless it starts with "/" at the root
+	path    string // under /api/v1 unless atRoot
 	role    Role   // public, or the least role that may call it
 	body    bodyLimit
 	handler fiber.Handler
@@ -140,6 +142,11 @@ func (g *Gateway) table() []route {
 			before: []fiber.Handler{g.throttleSignatures, g.knownWebhookProvider}},
 		{method: "GET", path: "/providers/:provider/webhooks", role: public, handler: g.providerChallenge,
 			before: []fiber.Handler{g.throttleSignatures}},
+		{method: "GET", path: "/static/provider-icons/:file", role: public, handler: g.providerIcon},
+
+		// Provider settings (providersettings.go).
+		{method: "PUT", path: "/oauth/providers", role: RoleAdmin, body: bodyJSON, handler: g.putProviders},
+		{method: "PUT", path: "/oauth/providers/:provider", role: RoleAdmin, body: bodyJSON, handler: g.putProvider},
 
 		{method: "POST", path: "/users", role: RoleMember, body: bodyJSON, handler: g.createUser},
 		{method: "GET", path: "/users", role: RoleRead, handler: g.listUsers},
@@ -202,13 +209,23 @@ func (g *Gateway) table() []route {
 	}
 }
 
+// allRoutes is the table with Open Wearables' old paths (alias.go).
+func (g *Gateway) allRoutes() []route {
+	return append(g.table(), g.aliasRoutes()...)
+}
+
+// atRoot reports whether path is served at the root instead of under /api/v1.
+func atRoot(path string) bool {
+	return path == "/healthz" || path == "/readyz" || path == "/metrics" || strings.HasPrefix(path, "/static/")
+}
+
 // routes registers the table on the Fiber app.
 func (g *Gateway) routes() {
 	f := g.fiber
 	f.Use(observe, g.keepAliveGuard)
-	for _, r := range g.table() {
+	for _, r := range g.allRoutes() {
 		path := r.path
-		if path != "/healthz" && path != "/readyz" && path != "/metrics" {
+		if !atRoot(path) {
 			path = "/api/v1" + path
 		}
 		limit := g.bodyBytes(r.body)

@@ -163,6 +163,10 @@ type Provider struct {
 	Maintain func(ctx context.Context, s *Session, webhookURL string) error
 	// MaintainEvery is how often Maintain runs.
 	MaintainEvery time.Duration
+	// Granularities are the data granularities a tenant may set for the
+	// provider (PUT /api/v1/oauth/providers/{provider}), the default
+	// first; nil for providers without a choice.
+	Granularities []string
 }
 
 var (

@@ -3,7 +3,8 @@ package jobs
 // Scheduling. Each worker schedules the connections whose user id hashes
 // (as Kafka's default partitioner hashes record keys) to a partition of the
 // jobs topic it owns: when a pull-capable connection's cursor is a poll
-// interval old it enqueues a poll from the cursor to now, and when a token
+// interval old it enqueues a poll from the cursor to now (unless its tenant
+// disabled the provider or set it to webhook mode), and when a token
 // expires within a tick and five minutes it enqueues a refresh, so tokens
 // stay fresh for providers that are only pushed to (Garmin). A rebalance
 // moves the scheduling with the partitions; nothing else coordinates.
@@ -56,7 +57,7 @@ func (w *Worker) scheduleDue(ctx context.Context, now time.Time) {
 		if !ok {
 			return true
 		}
-		if p.Pulls() && now.Sub(c.LastSyncedAt) >= interval && now.Sub(w.scheduled[key+"/poll"]) >= interval {
+		if Polled(w.env, c.Tenant, p) && now.Sub(c.LastSyncedAt) >= interval && now.Sub(w.scheduled[key+"/poll"]) >= interval {
 			w.scheduled[key+"/poll"] = now
 			start := c.LastSyncedAt
 			if start.Unix() <= 0 {

@@ -250,6 +250,9 @@ func (w *Worker) Handle(ctx context.Context, j schemas.IngestJob) error {
 		if !ok || c.Status != schemas.ConnectionActive || p.Fetch == nil {
 			return nil // disconnected since the webhook: nothing to fetch with
 		}
+		if !Enabled(w.env, c.Tenant, p) {
+			return nil // the tenant disabled the provider since the webhook
+		}
 		s, err := Session(ctx, w.env, w.http, w.limiters[p.Name], p, c)
 		if errors.Is(err, ErrRevoked) {
 			return nil

@@ -155,6 +155,8 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	// The audit log and the used OAuth states (schemas/audit.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.Audit(), Partitions: partitions},
 		kafka.TopicSpec{Name: t.State(schemas.StateOAuthStates), Partitions: 1, Compacted: true})
+	// Each tenant's provider settings (schemas/providers.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateProviderSettings), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}

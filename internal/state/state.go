@@ -336,6 +336,10 @@ type Tables struct {
 
 	// Priorities are each tenant's data-source priorities, by tenant.
 	Priorities *Table[schemas.SourcePriorities]
+
+	// ProviderSettings are each tenant's provider settings (enabled, live
+	// sync mode, granularity), by tenant.
+	ProviderSettings *Table[schemas.ProviderSettings]
 }
 
 // NewTables registers the configuration tables on s.
@@ -359,6 +363,8 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		ProviderUsers: newProviderUsers(conns),
 
 		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
+
+		ProviderSettings: NewTable[schemas.ProviderSettings](s, t.State(schemas.StateProviderSettings)),
 	}
 }
 
