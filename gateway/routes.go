@@ -182,6 +182,7 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/users/:user_id/connections", role: RoleRead, handler: g.listConnections},
 		{method: "DELETE", path: "/users/:user_id/connections/:provider", role: RoleMember, handler: g.deleteConnection},
 		{method: "POST", path: "/providers/:provider/users/:user_id/sync", role: RoleMember, handler: g.syncNow},
+		{method: "POST", path: "/providers/:provider/users/:user_id/sync/historical", role: RoleMember, handler: g.syncHistory},
 		{method: "POST", path: "/users/:user_id/invitation-code", role: RoleMember, handler: g.createInvitationCode},
 
 		{method: "POST", path: "/applications", role: RoleAdmin, body: bodyJSON, handler: g.createApplication},

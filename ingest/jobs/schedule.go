@@ -95,6 +95,18 @@ func StartBackfill(ctx context.Context, env *app.Env, p ingest.Provider, c schem
 	return start(ctx, env, p, c, ingest.TaskBackfill, end.AddDate(0, 0, -days), end)
 }
 
+// StartHistory enqueues a backfill of c's last days days, capped by the
+// provider's maximum (Garmin's 30), and returns the run id and the window.
+func StartHistory(ctx context.Context, env *app.Env, p ingest.Provider, c schemas.Connection, days int, now time.Time) (run string, from, to time.Time, err error) {
+	if m := p.Capabilities.MaxHistoricalDays; m > 0 && days > m {
+		days = m
+	}
+	to = now.UTC().Truncate(time.Millisecond)
+	from = to.AddDate(0, 0, -days)
+	run, err = start(ctx, env, p, c, ingest.TaskBackfill, from, to)
+	return run, from, to, err
+}
+
 // StartPoll enqueues a poll of c from its cursor to now and returns the run
 // id, or "" when the provider is not polled.
 func StartPoll(ctx context.Context, env *app.Env, p ingest.Provider, c schemas.Connection, now time.Time) (string, error) {
