@@ -98,4 +98,8 @@ func TestProviderSettingsPerTenant(t *testing.T) {
 	if r := h.do("GET", "/api/v1/users/"+user+"/connections", keyHeader(key), nil); !bytes.Contains(r.rawBody, []byte(`"live_sync_mode":"webhook"`)) {
 		t.Fatalf("connections do not show the tenant's mode: %s", r.rawBody)
 	}
+	// The accepted webhook is a run of its user (the dropped one is not).
+	if runs := h.runDone(key, user, "webhook", 1); len(runs) != 1 || runs[0]["provider"] != "polar" || runs[0]["items_processed"] != float64(1) {
+		t.Fatalf("webhook runs = %v", runs)
+	}
 }

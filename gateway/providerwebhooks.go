@@ -99,6 +99,7 @@ func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), g.produceTimeout)
 	defer cancel()
 	accepted, unknown, disabled := 0, 0, 0
+	perConn := map[string]int64{} // items accepted by connection key
 	for _, it := range items {
 		keys := g.env.Tables.ProviderUsers.Keys(p.Name, it.ProviderUserID)
 		found := false
@@ -117,10 +118,15 @@ func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
 				return unavailable("the event store is unavailable; nothing was accepted, retry later")
 			}
 			accepted++
+			perConn[key]++
 		}
 		if !found {
 			unknown++
 		}
+	}
+	for key, n := range perConn {
+		conn, _ := g.env.Tables.Connections.Get(key)
+		g.recordRun(schemas.User{ID: conn.UserID, Tenant: conn.Tenant}, p.Name, "webhook", "webhook accepted", n, 0)
 	}
 	if unknown > 0 {
 		g.env.Logger.Info("webhook items for unknown provider users", "provider", p.Name, "items", unknown)
