@@ -145,6 +145,9 @@ func (g *Gateway) enqueueItem(ctx context.Context, conn schemas.Connection, it i
 			return err
 		}
 	}
+	if err := g.delivered(ctx, conn, it.Delivers); err != nil {
+		return err
+	}
 	if it.Job == "" {
 		return nil
 	}

@@ -186,6 +186,9 @@ func (g *Gateway) table() []route {
 		{method: "DELETE", path: "/users/:user_id/connections/:provider", role: RoleMember, handler: g.deleteConnection},
 		{method: "POST", path: "/providers/:provider/users/:user_id/sync", role: RoleMember, handler: g.syncNow},
 		{method: "POST", path: "/providers/:provider/users/:user_id/sync/historical", role: RoleMember, handler: g.syncHistory},
+		{method: "GET", path: "/providers/:provider/users/:user_id/backfill/status", role: RoleRead, handler: g.backfillStatus},
+		{method: "POST", path: "/providers/:provider/users/:user_id/backfill/cancel", role: RoleMember, handler: g.backfillCancel},
+		{method: "POST", path: "/providers/:provider/users/:user_id/backfill/:type/retry", role: RoleMember, handler: g.backfillRetry},
 		{method: "POST", path: "/users/:user_id/invitation-code", role: RoleMember, handler: g.createInvitationCode},
 
 		{method: "POST", path: "/applications", role: RoleAdmin, body: bodyJSON, handler: g.createApplication},

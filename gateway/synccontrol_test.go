@@ -20,7 +20,8 @@ func TestHistoricalSync(t *testing.T) {
 	user := h.createUser(key, `{}`)
 	h.connect(key, "polar", user, polar)
 	h.connect(key, "garmin", user, garmin)
-	h.runDone(key, user, "backfill", 2)
+	h.runDone(key, user, "backfill", 1) // polar's; garmin's waits for pushes
+	h.backfillWhen(key, user, func(b backfillView) bool { return b.Summary["triggered"] == 14 })
 	garminBefore := len(garmin.Requests("/wellness-api/rest/backfill/dailies"))
 
 	history := func(provider, query string) response {
@@ -40,16 +41,13 @@ func TestHistoricalSync(t *testing.T) {
 	if got := end.Sub(start); got != 10*24*time.Hour {
 		t.Fatalf("polar window = %s", got)
 	}
+	polarRun := r.body["run_id"]
+	eventually(t, "the polar history run", func() bool { return h.runOf(key, user, polarRun.(string))["status"] == "success" })
 	r = history("garmin", "")
 	if r.status != http.StatusAccepted || r.body["method"] != "webhook_backfill" || r.body["days"] != float64(30) {
 		t.Fatalf("garmin: %d %s", r.status, r.rawBody)
 	}
-	runs := h.runDone(key, user, "backfill", 4)
-	for _, run := range runs {
-		if run["status"] != "success" {
-			t.Fatalf("run = %v", run)
-		}
-	}
+	h.backfillWhen(key, user, func(b backfillView) bool { return b.RunID == r.body["run_id"] && b.Summary["triggered"] == 14 })
 	reqs := garmin.Requests("/wellness-api/rest/backfill/dailies")
 	if len(reqs) != garminBefore+1 {
 		t.Fatalf("garmin dailies backfill requests = %d, want %d", len(reqs), garminBefore+1)

@@ -62,6 +62,10 @@ type Item struct {
 	URL      string
 	// Permissions are the user's granted permissions, for JobPermissions.
 	Permissions []string
+	// Delivers names the backfill data types the item brings data of
+	// (Garmin's push and ping items), so that a backfill waiting for them
+	// counts them as delivered.
+	Delivers []string
 }
 
 // VerifyHMAC checks that header holds the hex HMAC-SHA256 of body keyed

@@ -36,6 +36,7 @@ func (w *Worker) schedule(ctx context.Context) {
 			return
 		case <-t.C:
 			w.scheduleDue(ctx, time.Now())
+			w.sweepBackfills(ctx, time.Now().UTC().Truncate(time.Millisecond))
 			w.maintainDue(ctx, time.Now())
 		}
 	}

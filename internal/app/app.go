@@ -157,6 +157,8 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 		kafka.TopicSpec{Name: t.State(schemas.StateOAuthStates), Partitions: 1, Compacted: true})
 	// Each tenant's provider settings (schemas/providers.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateProviderSettings), Partitions: 1, Compacted: true})
+	// Pushed history backfills (schemas/backfill.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateBackfills), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}

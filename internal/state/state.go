@@ -340,6 +340,9 @@ type Tables struct {
 	// ProviderSettings are each tenant's provider settings (enabled, live
 	// sync mode, granularity), by tenant.
 	ProviderSettings *Table[schemas.ProviderSettings]
+	// Backfills are the pushed history backfills (Garmin's), by
+	// schemas.ConnectionKey.
+	Backfills *Table[schemas.Backfill]
 }
 
 // NewTables registers the configuration tables on s.
@@ -365,6 +368,7 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
 
 		ProviderSettings: NewTable[schemas.ProviderSettings](s, t.State(schemas.StateProviderSettings)),
+		Backfills:        NewTable[schemas.Backfill](s, t.State(schemas.StateBackfills)),
 	}
 }
 
