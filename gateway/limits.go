@@ -23,43 +23,59 @@ const maxDrainBytes = 1 << 20
 // any other work.
 func checkLength(limit int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		req := c.Request()
-		n := req.Header.ContentLength()
-		if n <= limit {
-			return c.Next()
+		if err := refuseLong(c, limit); err != nil {
+			return err
 		}
-		if n-limit <= min(maxDrainBytes, limit) && req.IsBodyStream() {
-			_, _ = io.CopyN(io.Discard, c.Context().RequestBodyStream(), int64(n))
-		}
-		c.Context().SetConnectionClose()
-		return fiber.ErrRequestEntityTooLarge
+		return c.Next()
 	}
+}
+
+// refuseLong is checkLength's check: 413 for a declared length over limit.
+func refuseLong(c *fiber.Ctx, limit int) error {
+	req := c.Request()
+	n := req.Header.ContentLength()
+	if n <= limit {
+		return nil
+	}
+	if n-limit <= min(maxDrainBytes, limit) && req.IsBodyStream() {
+		_, _ = io.CopyN(io.Discard, c.Context().RequestBodyStream(), int64(n))
+	}
+	c.Context().SetConnectionClose()
+	return fiber.ErrRequestEntityTooLarge
 }
 
 // readBody reads the body, never more than limit+1 bytes of it: a body of
 // declared length was checked by checkLength; a chunked one is cut here.
 func readBody(limit int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		req := c.Request()
-		if !req.IsBodyStream() {
-			return c.Next()
+		if err := readLimited(c, limit); err != nil {
+			return err
 		}
-		if req.Header.ContentLength() != -1 {
-			req.Body() // bounded: checkLength ran
-			return c.Next()
-		}
-		b, err := io.ReadAll(io.LimitReader(c.Context().RequestBodyStream(), int64(limit)+1))
-		if err != nil {
-			c.Context().SetConnectionClose()
-			return badRequest("invalid_body", "cannot read the request body")
-		}
-		if len(b) > limit {
-			c.Context().SetConnectionClose()
-			return fiber.ErrRequestEntityTooLarge
-		}
-		req.SetBodyRaw(b)
 		return c.Next()
 	}
+}
+
+// readLimited is readBody's read.
+func readLimited(c *fiber.Ctx, limit int) error {
+	req := c.Request()
+	if !req.IsBodyStream() {
+		return nil
+	}
+	if req.Header.ContentLength() != -1 {
+		req.Body() // bounded: checkLength ran
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(c.Context().RequestBodyStream(), int64(limit)+1))
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return badRequest("invalid_body", "cannot read the request body")
+	}
+	if len(b) > limit {
+		c.Context().SetConnectionClose()
+		return fiber.ErrRequestEntityTooLarge
+	}
+	req.SetBodyRaw(b)
+	return nil
 }
 
 // streamBody leaves an upload's body to its handler, which reads it as a

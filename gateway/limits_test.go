@@ -126,9 +126,24 @@ func TestPublicRoutesReadAFewKilobytes(t *testing.T) {
 	for _, path := range []string{"/api/v1/users/import/token", "/api/v1/token/refresh", "/api/v1/token/revoke", "/api/v1/invitation-code/redeem"} {
 		wantError(t, h.do("POST", path, nil, big), http.StatusRequestEntityTooLarge, "payload_too_large")
 	}
+	// A provider that only notifies gets a notification's few kilobytes,
+	// declared or chunked; one that pushes data may send up to the body
+	// limit (here it meets the signature check, not 413).
+	for _, chunked := range []bool{false, true} {
+		if status, err := rawSend(h.url, "POST", "/api/v1/providers/polar/webhooks", "", 256<<10, chunked); err != nil || status != http.StatusRequestEntityTooLarge {
+			t.Errorf("polar webhook of 256 KiB (chunked %v): %d, %v; want 413", chunked, status, err)
+		}
+	}
+	if status, err := rawSend(h.url, "POST", "/api/v1/providers/garmin/webhooks", "", 256<<10, false); err != nil || status == http.StatusRequestEntityTooLarge {
+		t.Errorf("garmin push of 256 KiB: %d, %v; want it read and checked", status, err)
+	}
 	// An authenticated route is not read before the key is checked: an
 	// unknown key meets 401 with the body left unread.
-	wantError(t, h.do("POST", "/api/v1/sdk/users/u/sync", keyHeader("sk-nope"), make([]byte, 512<<10)), http.StatusUnauthorized, "unauthorized")
+	// (rawSend reads the answer while it writes: the server answers and
+	// closes without reading the rest.)
+	if status, err := rawSend(h.url, "POST", "/api/v1/sdk/users/u/sync", "sk-nope", 512<<10, false); err != nil || status != http.StatusUnauthorized {
+		t.Errorf("unknown key with a 512 KiB body: %d, %v; want 401", status, err)
+	}
 }
 
 // roleKey creates an API key of role for tenant (which must exist).

@@ -45,8 +45,24 @@ func (g *Gateway) webhookProvider(c *fiber.Ctx) (ingest.Provider, error) {
 
 // knownWebhookProvider refuses an unknown provider, or one without
 // webhooks, before the body is read.
+// Its body is then held to the provider's own limit: the few kilobytes of a
+// notification (ingest.NotificationMaxBytes), or WEARSTREAM_MAX_BODY_BYTES
+// for the providers that push data in their webhooks (Garmin, Suunto).
+// Such a body is read before it is verified, since the signature is over
+// the body; signature failures are throttled (throttleSignatures).
 func (g *Gateway) knownWebhookProvider(c *fiber.Ctx) error {
-	if _, err := g.webhookProvider(c); err != nil {
+	p, err := g.webhookProvider(c)
+	if err != nil {
+		return err
+	}
+	limit := ingest.NotificationMaxBytes
+	if p.Webhook.PushesData {
+		limit = g.env.Config.MaxBodyBytes
+	}
+	if err := refuseLong(c, limit); err != nil {
+		return err
+	}
+	if err := readLimited(c, limit); err != nil {
 		return err
 	}
 	return c.Next()

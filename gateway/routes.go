@@ -110,7 +110,7 @@ func (g *Gateway) bodyBytes(b bodyLimit) int {
 // route is one entry of the route table.
 type route struct {
 	method  string
-	path    string // under /api/v1 unless atRoot
+	path    string // under /api/v1 unless fullPath says otherwise
 	role    Role   // public, or the least role that may call it
 	body    bodyLimit
 	handler fiber.Handler
@@ -121,10 +121,12 @@ type route struct {
 
 // table lists every route of the gateway.
 func (g *Gateway) table() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/healthz", role: public, handler: g.healthz},
 		{method: "GET", path: "/readyz", role: public, handler: g.readyz},
 		{method: "GET", path: "/metrics", role: public, handler: g.serveMetrics},
+		{method: "GET", path: "/openapi.json", role: public, handler: g.serveOpenAPI},
+		{method: "GET", path: "/docs", role: public, handler: g.serveDocs},
 		{method: "GET", path: "/webhooks/event-types", role: public, handler: g.listEventTypes},
 		{method: "GET", path: "/meta/series-types", role: public, handler: g.listSeriesTypes},
 		{method: "GET", path: "/meta/workout-types", role: public, handler: g.listWorkoutTypes},
@@ -213,28 +215,26 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/webhooks/messages/:id/resend", role: RoleAdmin, body: bodyJSON, handler: g.resendMessage},
 
 		{method: "GET", path: "/audit", role: RoleAdmin, handler: g.listAudit},
+	}, g.aliasRoutes()...)
+}
+
+// rootPaths are the routes served at the root rather than under /api/v1.
+var rootPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true, "/docs": true}
+
+// fullPath is the route's path as registered.
+func (r route) fullPath() string {
+	if rootPaths[r.path] || strings.HasPrefix(r.path, "/static/") {
+		return r.path
 	}
-}
-
-// allRoutes is the table with Open Wearables' old paths (alias.go).
-func (g *Gateway) allRoutes() []route {
-	return append(g.table(), g.aliasRoutes()...)
-}
-
-// atRoot reports whether path is served at the root instead of under /api/v1.
-func atRoot(path string) bool {
-	return path == "/healthz" || path == "/readyz" || path == "/metrics" || strings.HasPrefix(path, "/static/")
+	return "/api/v1" + r.path
 }
 
 // routes registers the table on the Fiber app.
 func (g *Gateway) routes() {
 	f := g.fiber
 	f.Use(observe, g.keepAliveGuard)
-	for _, r := range g.allRoutes() {
-		path := r.path
-		if !atRoot(path) {
-			path = "/api/v1" + path
-		}
+	for _, r := range g.table() {
+		path := r.fullPath()
 		limit := g.bodyBytes(r.body)
 		handlers := []fiber.Handler{checkLength(limit)}
 		if r.role != public {

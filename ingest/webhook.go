@@ -34,7 +34,16 @@ type Webhook struct {
 	Unverified func(body []byte) bool
 	// Parse reads a verified body into items.
 	Parse func(body []byte) ([]Item, error)
+	// PushesData says the provider sends data in its webhooks (Garmin's
+	// push, Suunto's 24/7 notifications), so a body may be as large as
+	// WEARSTREAM_MAX_BODY_BYTES; the others send notifications of at most
+	// NotificationMaxBytes.
+	PushesData bool
 }
+
+// NotificationMaxBytes is the largest webhook body of a provider whose
+// webhooks only notify (an id, a type, a time range).
+const NotificationMaxBytes = 64 << 10
 
 // The jobs a webhook item can ask for.
 const (

@@ -2,16 +2,25 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/wearstream/wearstream/gateway"
+	"github.com/wearstream/wearstream/internal/metrics"
+	"github.com/wearstream/wearstream/processors"
+	chsink "github.com/wearstream/wearstream/sinks/clickhouse"
+	"github.com/wearstream/wearstream/sinks/webhooks"
 )
 
 // promtool is the path of Debian's promtool; CI must have it.
@@ -36,6 +45,7 @@ func (s *providerStack) scrape() (string, map[string]*dto.MetricFamily) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(s.t, nil, resp, body)
 	if resp.StatusCode != 200 {
 		s.t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
 	}
@@ -136,12 +146,74 @@ func TestMetrics(t *testing.T) {
 	delivered := len(s.rc.ids)
 	s.rc.mu.Unlock()
 	f("wearstream_delivery_attempts_total", map[string]string{"outcome": "success"}, float64(delivered))
+	checkReferencedMetrics(t, after)
 	for _, name := range []string{
 		"wearstream_processor_records_total", "wearstream_sink_insert_duration_seconds", "wearstream_delivery_attempt_duration_seconds",
 		"wearstream_ready", "wearstream_kafka_produce_bytes_total", "go_goroutines", "process_resident_memory_bytes",
 	} {
 		if after[name] == nil {
 			t.Errorf("no %s in /metrics", name)
+		}
+	}
+}
+
+// TestAlertRules checks deploy/prometheus/alerts.yml with promtool and runs
+// its unit tests (alerts_test.yml: input series and the alerts they fire).
+func TestAlertRules(t *testing.T) {
+	tool := promtool(t)
+	for _, args := range [][]string{{"check", "rules", "alerts.yml"}, {"test", "rules", "alerts_test.yml"}} {
+		cmd := exec.Command(tool, args...)
+		cmd.Dir = "../../deploy/prometheus"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// declaredNames are the metric names the pipeline's collectors declare,
+// with the series names of histograms.
+func declaredNames(cs ...prometheus.Collector) map[string]bool {
+	names := map[string]bool{}
+	fq := regexp.MustCompile(`fqName: "([^"]+)"`)
+	for _, c := range cs {
+		ch := make(chan *prometheus.Desc, 64)
+		go func() { c.Describe(ch); close(ch) }()
+		for d := range ch {
+			if m := fq.FindStringSubmatch(d.String()); m != nil {
+				for _, suffix := range []string{"", "_bucket", "_sum", "_count"} {
+					names[m[1]+suffix] = true
+				}
+			}
+		}
+	}
+	return names
+}
+
+// checkReferencedMetrics fails for every wearstream metric that the alert
+// rules or the Grafana dashboard use and no collector declares, nor the
+// scrape holds (franz-go's client metrics exist only with a client).
+func checkReferencedMetrics(t *testing.T, scraped map[string]*dto.MetricFamily) {
+	t.Helper()
+	known := declaredNames(append(append(append(append(processors.Collectors(), chsink.Collectors()...), webhooks.Collectors()...),
+		gateway.Collectors()...), (&metrics.LagPoller{}).Collectors()...)...)
+	for name, f := range scraped {
+		known[name] = true
+		if f.GetType() == dto.MetricType_HISTOGRAM {
+			known[name+"_bucket"], known[name+"_sum"], known[name+"_count"] = true, true, true
+		}
+	}
+	for _, file := range []string{"../../deploy/prometheus/alerts.yml", "../../deploy/grafana/wearstream.json"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(file, ".json") && !json.Valid(b) {
+			t.Fatalf("%s is not JSON", file)
+		}
+		for _, name := range regexp.MustCompile(`wearstream_[a-z0-9_]+`).FindAllString(string(b), -1) {
+			if !known[name] {
+				t.Errorf("%s uses %s, which no wearstream collector declares", file, name)
+			}
 		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 
 func init() {
 	ingest.Extend(provider, func(p *ingest.Provider) {
-		p.Webhook = &ingest.Webhook{Verify: Verify, Parse: ParseWebhook}
+		p.Webhook = &ingest.Webhook{Verify: Verify, Parse: ParseWebhook, PushesData: true}
 	})
 }
 
