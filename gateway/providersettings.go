@@ -172,10 +172,19 @@ func (g *Gateway) putProvider(c *fiber.Ctx) error {
 	}
 	all.Tenant = tenant
 	all.Put(s)
+	after := jobs.Effective(p, s)
+	if after.LiveSyncMode == schemas.ModeWebhook && p.Subscriptions != nil {
+		// The provider-side subscriptions are registered in the background
+		// (ingest/jobs/subscriptions.go); a refusal shows at
+		// GET /providers/{provider}/webhooks/subscriptions.
+		if err := jobs.WantSubscriptions(c.UserContext(), g.env, p, g.now().UTC().Truncate(time.Millisecond)); err != nil {
+			g.env.Logger.Warn("webhook registration not recorded", "provider", p.Name, "err", err)
+			return unavailable("the event store is unavailable; nothing was changed, retry later")
+		}
+	}
 	if err := g.saveProviderSettings(c, all); err != nil {
 		return err
 	}
-	after := jobs.Effective(p, s)
 	if before.LiveSyncMode != after.LiveSyncMode {
 		g.env.Logger.Info("live sync mode changed", "tenant", tenant, "provider", p.Name, "from", before.LiveSyncMode, "to", after.LiveSyncMode)
 	}

@@ -146,6 +146,14 @@ func (g *Gateway) table() []route {
 			before: []fiber.Handler{g.throttleSignatures}},
 		{method: "GET", path: "/static/provider-icons/:file", role: public, handler: g.providerIcon},
 
+		// Provider-side webhook subscriptions (subscriptions.go).
+		{method: "GET", path: "/providers/:provider/webhooks/subscriptions", role: RoleAdmin, handler: g.listSubscriptions},
+		{method: "POST", path: "/providers/:provider/webhooks/subscriptions", role: RoleAdmin, handler: g.createSubscriptions},
+		{method: "POST", path: "/providers/:provider/webhooks/subscriptions/renew", role: RoleAdmin, handler: g.renewSubscriptions},
+		{method: "GET", path: "/providers/:provider/webhooks/subscriptions/:id", role: RoleAdmin, handler: g.getSubscription},
+		{method: "PUT", path: "/providers/:provider/webhooks/subscriptions/:id", role: RoleAdmin, body: bodyJSON, handler: g.updateSubscription},
+		{method: "DELETE", path: "/providers/:provider/webhooks/subscriptions/:id", role: RoleAdmin, handler: g.deleteSubscription},
+
 		// Provider settings (providersettings.go).
 		{method: "PUT", path: "/oauth/providers", role: RoleAdmin, body: bodyJSON, handler: g.putProviders},
 		{method: "PUT", path: "/oauth/providers/:provider", role: RoleAdmin, body: bodyJSON, handler: g.putProvider},

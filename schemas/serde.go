@@ -94,6 +94,7 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	b = append(b, t.auditBindings()...)
 	b = append(b, t.providerBindings()...)
 	b = append(b, t.backfillBindings()...)
+	b = append(b, t.subscriptionBindings()...)
 	for _, p := range rawProviders {
 		b = append(b, Binding{t.Raw(p), RawEvent{}})
 	}

@@ -38,6 +38,7 @@ func (w *Worker) schedule(ctx context.Context) {
 			w.scheduleDue(ctx, time.Now())
 			w.sweepBackfills(ctx, time.Now().UTC().Truncate(time.Millisecond))
 			w.maintainDue(ctx, time.Now())
+			w.registerDue(ctx, time.Now().UTC().Truncate(time.Millisecond))
 		}
 	}
 }

@@ -58,6 +58,11 @@ type Worker struct {
 	// backfillTimeout is how long a requested type waits for its push.
 	backfillMu      sync.Mutex
 	backfillTimeout time.Duration
+
+	// registrationRetry is the first wait after a failed webhook
+	// registration; registering names those in flight (subscriptions.go).
+	registrationRetry time.Duration
+	registering       map[string]bool
 }
 
 // Option configures a Worker.
@@ -84,7 +89,8 @@ func NewWorker(env *app.Env, opts ...Option) *Worker {
 		tick:     min(env.Config.PollInterval/10, time.Minute),
 		limiters: map[string]*ingest.Limiter{},
 		owned:    map[int32]bool{}, scheduled: map[string]time.Time{},
-		backfillTimeout: DefaultBackfillTimeout,
+		backfillTimeout:   DefaultBackfillTimeout,
+		registrationRetry: DefaultRegistrationRetry, registering: map[string]bool{},
 	}
 	for _, p := range ingest.All() {
 		w.limiters[p.Name] = ingest.NewLimiter(p.RateLimit)

@@ -266,6 +266,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	app := r.Header.Get("X-Client-Id") == s.ClientID && r.Header.Get("X-Client-Secret") == s.ClientSecret
+	if id, secret, ok := r.BasicAuth(); ok && id == s.ClientID && secret == s.ClientSecret {
+		app = true // Polar's webhook API
+	}
 	if !s.access[auth] && !app { // a user's token, or the client's credentials (Oura's subscription API)
 		w.WriteHeader(http.StatusUnauthorized)
 		return

@@ -159,6 +159,8 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateProviderSettings), Partitions: 1, Compacted: true})
 	// Pushed history backfills (schemas/backfill.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateBackfills), Partitions: 1, Compacted: true})
+	// Providers' webhook subscription registrations (schemas/subscriptions.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateSubscriptions), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}

@@ -343,6 +343,9 @@ type Tables struct {
 	// Backfills are the pushed history backfills (Garmin's), by
 	// schemas.ConnectionKey.
 	Backfills *Table[schemas.Backfill]
+	// Registrations are the providers' webhook subscription registrations,
+	// by provider.
+	Registrations *Table[schemas.Registration]
 }
 
 // NewTables registers the configuration tables on s.
@@ -369,6 +372,7 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 
 		ProviderSettings: NewTable[schemas.ProviderSettings](s, t.State(schemas.StateProviderSettings)),
 		Backfills:        NewTable[schemas.Backfill](s, t.State(schemas.StateBackfills)),
+		Registrations:    NewTable[schemas.Registration](s, t.State(schemas.StateSubscriptions)),
 	}
 }
 
