@@ -149,3 +149,34 @@ func TestOuraSubscriptionRoutes(t *testing.T) {
 	}
 	wantError(t, h.do("PUT", path, keyHeader(key), []byte(`{"callback_url":"https://x.example/"}`)), http.StatusNotFound, "not_found")
 }
+
+// TestStravaSubscriptionWhenSwitchedToWebhookMode: Strava's one push
+// subscription is created in the background once a tenant switches Strava
+// to webhook mode, after Strava's handshake reached the gateway; it cannot
+// be moved, only deleted.
+func TestStravaSubscriptionWhenSwitchedToWebhookMode(t *testing.T) {
+	strava := providertest.Strava(t)
+	settings := strava.Settings()
+	settings["STRAVA_WEBHOOK_VERIFY_TOKEN"] = "strava-verify"
+	h := startWithWorker(t, []jobs.Option{jobs.WithRegistrationRetry(10 * time.Millisecond)}, settings)
+	key := h.tenantKey("acme")
+	if r := h.do("PUT", "/api/v1/oauth/providers/strava", keyHeader(key), []byte(`{"live_sync_mode":"webhook"}`)); r.status != http.StatusOK {
+		t.Fatalf("switch: %d %s", r.status, r.rawBody)
+	}
+	var a subscriptionsAnswer
+	eventually(t, "the strava subscription", func() bool {
+		a = h.subscriptions(key, "strava")
+		return a.Registration.Status == "registered"
+	})
+	if len(a.Subscriptions) != 1 || a.Subscriptions[0].CallbackURL != h.url+"/api/v1/providers/strava/webhooks" {
+		t.Fatalf("subscriptions = %+v", a)
+	}
+	path := "/api/v1/providers/strava/webhooks/subscriptions/" + a.Subscriptions[0].ID
+	wantError(t, h.do("PUT", path, keyHeader(key), []byte(`{"callback_url":"https://x.example/hook"}`)), http.StatusBadRequest, "not_supported")
+	if r := h.do("DELETE", path, keyHeader(key), nil); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.rawBody)
+	}
+	if got := h.subscriptions(key, "strava").Subscriptions; len(got) != 0 {
+		t.Fatalf("after delete: %+v", got)
+	}
+}

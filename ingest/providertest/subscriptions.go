@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -78,5 +79,65 @@ func AcceptPolarWebhooks(s *Server) {
 		}
 		hook = nil
 		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// acceptStravaSubscriptions makes s play Strava's push subscription API
+// (client credentials in the query or form): one subscription per
+// application, created only after the callback answered the hub.challenge
+// handshake with the verify token, listed and deleted.
+func acceptStravaSubscriptions(s *Server) {
+	var mu sync.Mutex
+	var subs []map[string]any
+	n := 0
+	s.HandleFunc("GET", "/push_subscriptions", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(append([]map[string]any{}, subs...))
+	})
+	s.HandleFunc("POST", "/push_subscriptions", func(w http.ResponseWriter, r *http.Request) {
+		callback, verify := r.FormValue("callback_url"), r.FormValue("verify_token")
+		mu.Lock()
+		exists := len(subs) > 0
+		mu.Unlock()
+		if exists {
+			http.Error(w, `{"errors":[{"code":"already exists"}]}`, http.StatusBadRequest)
+			return
+		}
+		q := url.Values{"hub.mode": {"subscribe"}, "hub.challenge": {"strava-challenge"}, "hub.verify_token": {verify}}
+		res, err := http.Get(callback + "?" + q.Encode())
+		if err != nil {
+			http.Error(w, `{"errors":[{"code":"callback unreachable"}]}`, http.StatusBadRequest)
+			return
+		}
+		var echo map[string]string
+		_ = json.NewDecoder(res.Body).Decode(&echo)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || echo["hub.challenge"] != "strava-challenge" {
+			http.Error(w, `{"errors":[{"code":"callback url not verifiable"}]}`, http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		sub := map[string]any{"id": n, "callback_url": callback}
+		subs = append(subs, sub)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": n})
+	})
+	s.HandleFunc("DELETE", "/push_subscriptions/*", func(w http.ResponseWriter, r *http.Request) {
+		id := strings.TrimPrefix(r.URL.Path, "/push_subscriptions/")
+		mu.Lock()
+		defer mu.Unlock()
+		for i, sub := range subs {
+			if fmt.Sprint(sub["id"]) == id {
+				subs = append(subs[:i], subs[i+1:]...)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusNotFound)
 	})
 }
