@@ -148,7 +148,7 @@ func (g *Gateway) listUsers(c *fiber.Ctx) error {
 	tenant := who(c).Tenant
 	var users []schemas.User
 	g.env.Tables.Users.Range(func(_ string, u schemas.User) bool {
-		if u.Tenant == tenant && (email == "" || strings.EqualFold(u.Email, email)) && (external == "" || u.ExternalUserID == external) {
+		if u.Tenant == tenant && !g.env.Tables.Erasures.Erased(u.ID) && (email == "" || strings.EqualFold(u.Email, email)) && (external == "" || u.ExternalUserID == external) {
 			users = append(users, u)
 		}
 		return true

@@ -95,6 +95,8 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	b = append(b, t.providerBindings()...)
 	b = append(b, t.backfillBindings()...)
 	b = append(b, t.subscriptionBindings()...)
+	b = append(b, t.erasureBindings()...)
+	b = append(b, t.retentionBindings()...)
 	for _, p := range rawProviders {
 		b = append(b, Binding{t.Raw(p), RawEvent{}})
 	}

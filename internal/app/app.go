@@ -161,6 +161,9 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateBackfills), Partitions: 1, Compacted: true})
 	// Providers' webhook subscription registrations (schemas/subscriptions.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateSubscriptions), Partitions: 1, Compacted: true})
+	// The erasure list (internal/state/erasures.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateErasures), Partitions: 1, Compacted: true},
+		kafka.TopicSpec{Name: t.State(schemas.StateRetention), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}

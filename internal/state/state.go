@@ -346,6 +346,10 @@ type Tables struct {
 	// Registrations are the providers' webhook subscription registrations,
 	// by provider.
 	Registrations *Table[schemas.Registration]
+	// Erasures is the erasure list, by user id.
+	Erasures *Erasures
+	// Retention is each tenant's retention setting, by tenant.
+	Retention *Table[schemas.Retention]
 }
 
 // NewTables registers the configuration tables on s.
@@ -373,6 +377,8 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		ProviderSettings: NewTable[schemas.ProviderSettings](s, t.State(schemas.StateProviderSettings)),
 		Backfills:        NewTable[schemas.Backfill](s, t.State(schemas.StateBackfills)),
 		Registrations:    NewTable[schemas.Registration](s, t.State(schemas.StateSubscriptions)),
+		Erasures:  newErasures(s, t),
+		Retention: NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
 	}
 }
 
