@@ -377,8 +377,8 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		ProviderSettings: NewTable[schemas.ProviderSettings](s, t.State(schemas.StateProviderSettings)),
 		Backfills:        NewTable[schemas.Backfill](s, t.State(schemas.StateBackfills)),
 		Registrations:    NewTable[schemas.Registration](s, t.State(schemas.StateSubscriptions)),
-		Erasures:  newErasures(s, t),
-		Retention: NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
+		Erasures:         newErasures(s, t),
+		Retention:        NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
 	}
 }
 
