@@ -147,7 +147,13 @@ func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
 	if unknown > 0 {
 		g.env.Logger.Info("webhook items for unknown provider users", "provider", p.Name, "items", unknown)
 	}
-	return c.JSON(fiber.Map{"status": "accepted", "accepted": accepted, "unknown_users": unknown, "disabled": disabled})
+	status := http.StatusOK
+	if p.Webhook.Status != nil {
+		if st := p.Webhook.Status(body); st != 0 {
+			status = st
+		}
+	}
+	return c.Status(status).JSON(fiber.Map{"status": "accepted", "accepted": accepted, "unknown_users": unknown, "disabled": disabled})
 }
 
 // enqueueItem keeps one webhook item for one connection.

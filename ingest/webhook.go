@@ -34,6 +34,9 @@ type Webhook struct {
 	Unverified func(body []byte) bool
 	// Parse reads a verified body into items.
 	Parse func(body []byte) ([]Item, error)
+	// Status, when set, is the status a verified body is answered with
+	// (Google's endpoint verification wants 201); 0 keeps 200.
+	Status func(body []byte) int
 	// PushesData says the provider sends data in its webhooks (Garmin's
 	// push, Suunto's 24/7 notifications), so a body may be as large as
 	// WEARSTREAM_MAX_BODY_BYTES; the others send notifications of at most
