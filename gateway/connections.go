@@ -34,6 +34,7 @@ type connectionView struct {
 	CreatedAt        string              `json:"created_at"`
 	UpdatedAt        string              `json:"updated_at"`
 	LiveSyncMode     string              `json:"live_sync_mode"`
+	IconURL          string              `json:"icon_url"`
 	Capabilities     ingest.Capabilities `json:"capabilities"`
 }
 
@@ -57,7 +58,7 @@ func (g *Gateway) viewConnection(c schemas.Connection) connectionView {
 	}
 	if p, ok := ingest.Lookup(c.Provider); ok {
 		pv := g.viewProvider(p, c.Tenant)
-		v.LiveSyncMode, v.Capabilities = pv.LiveSyncMode, pv.Capabilities
+		v.LiveSyncMode, v.Capabilities, v.IconURL = pv.LiveSyncMode, pv.Capabilities, pv.IconURL
 	}
 	return v
 }

@@ -95,7 +95,7 @@ func TestProviderSettingsPerTenant(t *testing.T) {
 	if r.status != http.StatusOK || r.body["accepted"] != float64(1) {
 		t.Fatalf("webhook once enabled again: %d %s", r.status, r.rawBody)
 	}
-	if r := h.do("GET", "/api/v1/users/"+user+"/connections", keyHeader(key), nil); !bytes.Contains(r.rawBody, []byte(`"live_sync_mode":"webhook"`)) {
+	if r := h.do("GET", "/api/v1/users/"+user+"/connections", keyHeader(key), nil); !bytes.Contains(r.rawBody, []byte(`"live_sync_mode":"webhook","icon_url":"`+h.url+`/static/provider-icons/polar.svg"`)) {
 		t.Fatalf("connections do not show the tenant's mode: %s", r.rawBody)
 	}
 	// The accepted webhook is a run of its user (the dropped one is not).
