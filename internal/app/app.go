@@ -171,7 +171,7 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 }
 
 func (e *Env) ensureTopics(ctx context.Context) error {
-	return kafka.EnsureTopics(ctx, e.Producer, e.Config.ReplicationFactor, MaxMessageBytes(e.Config), TopicSpecs(e.Topics, e.Config.Partitions))
+	return kafka.EnsureTopics(ctx, e.Producer, e.Config.ReplicationFactor, MaxMessageBytes(e.Config), e.Config.TopicRetention, TopicSpecs(e.Topics, e.Config.Partitions))
 }
 
 // TopicNames lists every topic name of the pipeline.
