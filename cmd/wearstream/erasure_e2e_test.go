@@ -26,17 +26,20 @@ import (
 )
 
 // erasureTables are the ClickHouse tables that hold a user's rows.
-var erasureTables = []string{"samples", "workouts", "workout_laps", "sleep", "summaries", "deliveries"}
+var erasureTables = []string{"samples", "workouts", "workout_laps", "sleep", "summaries", "deliveries", "audit_log"}
 
 // rowsOf counts the user's rows in every table (the delivery log's
-// user.deleted attempts left out).
+// user.deleted attempts and the audit log's erasure entry left out).
 func rowsOf(t *testing.T, conn driver.Conn, user string) map[string]uint64 {
 	t.Helper()
 	out := map[string]uint64{}
 	for _, table := range erasureTables {
 		where := "user_id = toUUID(?)"
-		if table == "deliveries" {
+		switch table {
+		case "deliveries":
 			where = "user_id = ? AND event_type != 'user.deleted'"
+		case "audit_log":
+			where = "target_type = 'user' AND target_id = ? AND action != 'user.erased'"
 		}
 		var n uint64
 		if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+table+" WHERE "+where, user).Scan(&n); err != nil {
@@ -187,7 +190,7 @@ func TestErasureHolds(t *testing.T) {
 
 	waitFor(t, "both users' rows in every table and their webhooks", func() bool {
 		j, o := rowsOf(t, conn, jane), rowsOf(t, conn, joe)
-		return j["samples"] > 0 && j["workouts"] > 0 && j["sleep"] > 0 && j["deliveries"] > 0 &&
+		return j["samples"] > 0 && j["workouts"] > 0 && j["sleep"] > 0 && j["deliveries"] > 0 && j["audit_log"] == 2 &&
 			o["samples"] == j["samples"] && o["deliveries"] == j["deliveries"] && of(jane) > 0
 	})
 	waitFor(t, "ann's rows", func() bool { return total(keysOf(t, conn, ann)) == total(keysOf(t, conn, joe)) })

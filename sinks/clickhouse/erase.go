@@ -100,7 +100,13 @@ func userDeletions(users []string) []deletion {
 	for _, table := range append(erasedTables, "workout_laps") {
 		out = append(out, deletion{table, "user_id IN (" + strings.Join(uuids, ", ") + ")"})
 	}
-	return append(out, deletion{"deliveries", "user_id IN (" + strings.Join(strs, ", ") + ") AND event_type != '" + schemas.EventUserDeleted + "'"})
+	return append(out,
+		deletion{"deliveries", "user_id IN (" + strings.Join(strs, ", ") + ") AND event_type != '" + schemas.EventUserDeleted + "'"},
+		// The audit log's entries about the user carry what they changed
+		// (an email, an external id): they go, and the erasure's own
+		// entry, which holds ids only, stays as the record of it.
+		deletion{"audit_log", "target_type = 'user' AND target_id IN (" + strings.Join(strs, ", ") + ") AND action != 'user.erased'"},
+	)
 }
 
 func (w *Writer) eraseProvider(ctx context.Context, er schemas.Erasure) error {
