@@ -67,7 +67,7 @@ func (s *Sink) applyRetention(ctx context.Context) {
 		}
 	}
 	rawDays := func(tenant string) int32 { return settings[tenant].RawSamplesDays }
-	if _, err := s.cfg.Writer.UpdateRollups(ctx, rawDays, s.cfg.Erasures); err != nil {
+	if _, err := s.cfg.Writer.UpdateRollups(ctx, rawDays, s.cfg.Erasures, time.Now()); err != nil {
 		// Raw samples stay until their days are rolled up.
 		s.log.Warn("rollups not rebuilt, retention not applied; trying again at the next run", "err", err)
 		return

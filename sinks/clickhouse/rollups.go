@@ -14,7 +14,9 @@ package clickhouse
 // their tombstones, rows that lost all their samples stay deleted. Then it
 // marks the day built as of the time it read, less rollupSettle, so a day
 // that received samples while (or just before) it was read is rebuilt
-// again at the next run; rebuilding twice gives the same rows.
+// again at the next run; rebuilding twice gives the same rows. The marks
+// of the view carry the server's clock and the built marks the sink's:
+// rollupSettle also absorbs a skew between the two.
 //
 // A day whose raw samples may have started to expire (the local day, at
 // the widest offset the sink accepts, 18 hours east, begins before the
@@ -50,34 +52,29 @@ type RollupDay struct {
 	Day    time.Time // the local day, midnight UTC
 }
 
-// DueRollups returns the days whose rollups must be rebuilt, and the
-// server's time when it looked.
-func (w *Writer) DueRollups(ctx context.Context) ([]RollupDay, time.Time, error) {
-	var now time.Time
-	if err := w.conn.QueryRow(ctx, "SELECT toDateTime(now(), 'UTC')").Scan(&now); err != nil {
-		return nil, now, fmt.Errorf("cannot read the clickhouse server time: %w", err)
-	}
+// DueRollups returns the days whose rollups must be rebuilt.
+func (w *Writer) DueRollups(ctx context.Context) ([]RollupDay, error) {
 	rows, err := w.conn.Query(ctx, `SELECT tenant_id, toString(user_id), day FROM rollup_days
 GROUP BY tenant_id, user_id, day
 HAVING maxIf(marked_at, built = 0) >= maxIf(marked_at, built = 1)
 ORDER BY tenant_id, user_id, day`)
 	if err != nil {
-		return nil, now, fmt.Errorf("cannot find the due rollups: %w", err)
+		return nil, fmt.Errorf("cannot find the due rollups: %w", err)
 	}
 	defer rows.Close()
 	var out []RollupDay
 	for rows.Next() {
 		var d RollupDay
 		if err := rows.Scan(&d.Tenant, &d.UserID, &d.Day); err != nil {
-			return nil, now, fmt.Errorf("cannot read a due rollup: %w", err)
+			return nil, fmt.Errorf("cannot read a due rollup: %w", err)
 		}
 		d.Day = time.Date(d.Day.Year(), d.Day.Month(), d.Day.Day(), 0, 0, 0, 0, time.UTC)
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, now, fmt.Errorf("cannot read the due rollups: %w", err)
+		return nil, fmt.Errorf("cannot read the due rollups: %w", err)
 	}
-	return out, now, nil
+	return out, nil
 }
 
 // Frozen reports whether day's raw samples may have started to expire
@@ -142,15 +139,15 @@ func (w *Writer) markBuilt(ctx context.Context, d RollupDay, seen time.Time) err
 
 // UpdateRollups rebuilds every due day (RebuildRollups), marking frozen
 // days and days of erased users built without a rebuild. rawDays gives a
-// tenant's raw retention in days (0 for ever); e may be nil. It returns
-// the number of days rebuilt.
-func (w *Writer) UpdateRollups(ctx context.Context, rawDays func(tenant string) int32, e Erasures) (int, error) {
-	due, now, err := w.DueRollups(ctx)
+// tenant's raw retention in days (0 for ever); e may be nil; now is the
+// time of the run. It returns the number of days rebuilt.
+func (w *Writer) UpdateRollups(ctx context.Context, rawDays func(tenant string) int32, e Erasures, now time.Time) (int, error) {
+	due, err := w.DueRollups(ctx)
 	if err != nil {
 		return 0, err
 	}
 	seen := now.Add(-rollupSettle)
-	version := uint64(time.Now().UnixMilli())
+	version := uint64(now.UnixMilli())
 	rebuilt := 0
 	for _, d := range due {
 		if _, err := uuid.Parse(d.UserID); err != nil {
