@@ -41,6 +41,13 @@ AS SELECT tenant_id, user_id, toDate(ts + zone_offset * 60) AS day, toUInt8(0) A
 FROM samples
 GROUP BY tenant_id, user_id, day;
 
+-- The days of the samples written before this migration, rolled up at the
+-- sink's next retention run (after the view exists, so none is missed).
+INSERT INTO rollup_days (tenant_id, user_id, day, built, marked_at)
+SELECT tenant_id, user_id, toDate(ts + zone_offset * 60) AS day, toUInt8(0), now()
+FROM samples
+GROUP BY tenant_id, user_id, day;
+
 -- samples_hourly: one row per (tenant, user, series type, local hour,
 -- source) with the count, sum, minimum and maximum of the samples' values
 -- (average = value_sum / sample_count). Rebuilt per local day; query with
