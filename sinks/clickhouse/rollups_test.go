@@ -14,9 +14,9 @@ import (
 	"github.com/wearstream/wearstream/schemas"
 )
 
-// rollupBatch is steps of testUser from garmin:app at the given UTC times,
+// stepsBatch is steps of testUser from garmin:app at the given UTC times,
 // values and zone offsets (minutes).
-func rollupBatch(version int64, samples ...schemas.Sample) schemas.SampleBatch {
+func stepsBatch(version int64, samples ...schemas.Sample) schemas.SampleBatch {
 	return schemas.SampleBatch{
 		ID: schemas.NameID(testTenant, testUser, "rollup", fmt.Sprint(version, len(samples))), Tenant: testTenant, UserID: testUser,
 		Source:     schemas.Source{Provider: "garmin", ID: "garmin:app"},
@@ -92,7 +92,7 @@ func TestRollupsByLocalDay(t *testing.T) {
 
 	// UTC+2 until the flight, then UTC-5: the last sample is on 1 April in
 	// UTC but on 31 March where the user is.
-	first := rollupBatch(1,
+	first := stepsBatch(1,
 		at("2026-03-31 21:30:00", 10, 120), // 23:30 local, 31 March
 		at("2026-03-31 21:59:59", 20, 120), // 23:59:59 local, 31 March
 		at("2026-03-31 22:00:00", 30, 120), // 00:00 local, 1 April
@@ -117,7 +117,7 @@ func TestRollupsByLocalDay(t *testing.T) {
 2026-04-01 n=2 sum=70 min=30 max=40`)
 
 	// A revision of the 00:30 sample.
-	write(rollupBatch(2, at("2026-03-31 22:30:00", 50, 120)))
+	write(stepsBatch(2, at("2026-03-31 22:30:00", 50, 120)))
 	update()
 	check("revised", `2026-03-31 22:00:00 n=1 sum=5 min=5 max=5
 2026-03-31 23:00:00 n=2 sum=30 min=10 max=20
@@ -156,7 +156,7 @@ func TestRollupsOfFrozenDaysStay(t *testing.T) {
 	conn := newDatabase(t, true)
 	w := NewWriter(conn)
 	ctx := context.Background()
-	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{rollupBatch(1,
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{stepsBatch(1,
 		at("2026-03-31 10:00:00", 7, 0), at("2026-03-31 11:00:00", 8, 0))}}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestRollupsOfFrozenDaysStay(t *testing.T) {
 	for count(t, conn, "SELECT count() FROM samples") != 1 {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{rollupBatch(2, at("2026-03-31 12:00:00", 9, 0))}}); err != nil {
+	if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{stepsBatch(2, at("2026-03-31 12:00:00", 9, 0))}}); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)
@@ -218,7 +218,7 @@ func TestRollupRetention(t *testing.T) {
 	w := NewWriter(conn)
 	ctx := context.Background()
 	for _, tenant := range []string{"acme", "other"} {
-		b := rollupBatch(1, at("2026-03-31 21:30:00", 10, 120), at("2026-03-31 22:30:00", 40, 120))
+		b := stepsBatch(1, at("2026-03-31 21:30:00", 10, 120), at("2026-03-31 22:30:00", 40, 120))
 		b.Tenant = tenant
 		if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{b}}); err != nil {
 			t.Fatal(err)
@@ -259,4 +259,67 @@ func TestRollupRetention(t *testing.T) {
 	statements = append(statements, "SET mutations_sync = 1")
 	statements = append(statements, alters...)
 	chdb.MustRun(t, nil, statements...)
+}
+
+// storageUsers, storageDays and perDay shape the storage measurement: one
+// watch per user with heart rate each minute (jittered), steps and active
+// energy each 15 minutes, HRV each 30 minutes, random values.
+const (
+	storageUsers = 40
+	storageDays  = 15
+	perDay       = 1440 + 96 + 96 + 48
+)
+
+// TestRollupStorage measures on 18.16 the bytes on disk per sample and per
+// rollup row, after merges, and how long the rebuild of a user's local day
+// takes (logged; README "Retention" records the figures).
+func TestRollupStorage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads a million samples")
+	}
+	conn := newDatabase(t, true)
+	w := NewWriter(conn)
+	ctx := context.Background()
+	n := storageUsers * storageDays * perDay
+	load := fmt.Sprintf(`INSERT INTO samples (tenant_id, user_id, series_type, ts, ts_ms, source_id, provider, device, device_type, source_name, value, unit, zone_offset, is_daily_total, batch_id, raw_event_id, version, deleted, ingested_at)
+SELECT 'acme', toUUID(concat('00000000-0000-4000-8000-0000000000', toString(10 + u))), series, ts, 0, concat('garmin:fenix-', toString(u)), 'garmin', 'Fenix 7', 'watch', 'Garmin Connect',
+  multiIf(k < 1440, toFloat64(50 + rand() %% 90), k < 1536, toFloat64(rand() %% 1500), k < 1632, (rand() %% 5000) / 100, 20 + (rand() %% 800) / 10),
+  multiIf(k < 1440, 'bpm', k < 1536, 'count', k < 1632, 'kcal', 'ms'), 60, NULL,
+  toUUID(concat('00000000-0000-4000-8000-', toString(100000000000 + u * 10000 + d * 10 + s))), concat('raw-', toString(u), '-', toString(d), '-', toString(s)), 1, 0, ts + 3600
+FROM (SELECT number, intDiv(number, %[1]d) AS u, intDiv(number %% %[1]d, %[2]d) AS d, number %% %[2]d AS k,
+  multiIf(k < 1440, 0, k < 1536, 1, k < 1632, 2, 3) AS s, arrayElement(['heart_rate', 'steps', 'active_energy', 'hrv'], s + 1) AS series,
+  toDateTime('2026-03-01 00:00:00', 'UTC') + d * 86400 + multiIf(k < 1440, toInt64(k * 60 + rand() %% 20), k < 1536, toInt64(k - 1440) * 900, k < 1632, toInt64(k - 1536) * 900, toInt64(k - 1632) * 1800) AS ts
+FROM system.numbers LIMIT %[3]d)`, storageDays*perDay, perDay, n)
+	if err := conn.Exec(ctx, load); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	days, err := w.UpdateRollups(ctx, func(string) int32 { return 0 }, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+	// Every local day of every user, the first one straddling midnight
+	// UTC+1 included.
+	if want := storageUsers * (storageDays + 1); days != want {
+		t.Fatalf("rebuilt %d days, want %d", days, want)
+	}
+	for table, want := range map[string]uint64{
+		"samples":        uint64(n),
+		"samples_hourly": storageUsers * storageDays * 24 * 4, // UTC+1: from 01:00 on the first day to 00:59 after the last
+		"samples_daily":  storageUsers * (storageDays + 1) * 4,
+	} {
+		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			t.Fatal(err)
+		}
+		var disk, rows uint64
+		if err := conn.QueryRow(ctx, "SELECT sum(bytes_on_disk), sum(rows) FROM system.parts WHERE database = currentDatabase() AND table = ? AND active", table).Scan(&disk, &rows); err != nil {
+			t.Fatal(err)
+		}
+		if rows != want {
+			t.Errorf("%s holds %d rows, want %d", table, rows, want)
+		}
+		t.Logf("%s on disk: %d rows, %d bytes, %.1f bytes per row", table, rows, disk, float64(disk)/float64(rows))
+	}
+	t.Logf("rebuilt %d local days in %v, %v per day", days, took.Round(time.Millisecond), (took / time.Duration(days)).Round(time.Millisecond))
 }
