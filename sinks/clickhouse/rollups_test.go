@@ -323,3 +323,42 @@ FROM system.numbers LIMIT %[3]d)`, storageDays*perDay, perDay, n)
 	}
 	t.Logf("rebuilt %d local days in %v, %v per day", days, took.Round(time.Millisecond), (took / time.Duration(days)).Round(time.Millisecond))
 }
+
+// An erasure deletes the user's rollups with the rest of their rows, and a
+// provider's data deletion deletes that provider's rollups; another user's
+// rollups stay.
+func TestErasureDeletesRollups(t *testing.T) {
+	conn := newDatabase(t, true)
+	w := NewWriter(conn)
+	ctx := context.Background()
+	jane, joe := testUser, schemas.NameID("acme", "user-2")
+	for _, u := range []string{jane, joe} {
+		for _, provider := range []string{"garmin", "oura"} {
+			b := stepsBatch(1, at("2026-03-31 21:30:00", 10, 120))
+			b.UserID, b.Source = u, schemas.Source{Provider: provider, ID: provider + ":app"}
+			if err := w.Write(ctx, Rows{Samples: []schemas.SampleBatch{b}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := w.UpdateRollups(ctx, func(string) int32 { return 0 }, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Erase(ctx, []schemas.Erasure{{UserID: jane, ErasedAt: time.Now()}, {UserID: joe, Provider: "oura", ErasedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	left := func() string {
+		return fmt.Sprint(count(t, conn, "SELECT count() FROM samples_hourly WHERE user_id = toUUID(?)", jane), " ",
+			count(t, conn, "SELECT count() FROM samples_daily WHERE user_id = toUUID(?)", jane), " ",
+			count(t, conn, "SELECT count() FROM rollup_days WHERE user_id = toUUID(?)", jane), " ",
+			count(t, conn, "SELECT count() FROM samples_hourly WHERE user_id = toUUID(?) AND provider = 'oura'", joe), " ",
+			count(t, conn, "SELECT count() FROM samples_daily WHERE user_id = toUUID(?) AND provider = 'garmin'", joe))
+	}
+	deadline := time.Now().Add(time.Minute)
+	for left() != "0 0 0 0 1" {
+		if time.Now().After(deadline) {
+			t.Fatalf("rollup rows left (jane hourly, daily, days; joe's oura hourly, garmin daily): %s, want 0 0 0 0 1", left())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
