@@ -54,6 +54,13 @@ type Gateway struct {
 	// guard throttles guessing (throttle.go) with guessLimits.
 	guard       *throttle
 	guessLimits [guessKinds]guessLimits
+
+	// feed is the sync status feed (syncfeed.go); heartbeat how often an
+	// idle stream sends a comment; stopping is closed when Serve stops,
+	// ending the streams.
+	feed      *syncFeed
+	heartbeat time.Duration
+	stopping  chan struct{}
 }
 
 // Option configures a Gateway.
@@ -71,10 +78,12 @@ func WithProduceTimeout(d time.Duration) Option {
 
 // New builds the gateway over env.
 func New(env *app.Env, opts ...Option) *Gateway {
-	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second, guessLimits: defaultGuessLimits}
+	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second, guessLimits: defaultGuessLimits,
+		heartbeat: defaultHeartbeat, stopping: make(chan struct{})}
 	for _, o := range opts {
 		o(g)
 	}
+	g.feed = newSyncFeed(env.Tables.SyncRuns, g.now)
 	g.guard = newThrottle(g.guessLimits, g.now, env.Logger)
 	g.keys, g.locks = sdkKeys(env), newKeyLocks()
 	if g.clickhouse != nil {
@@ -112,6 +121,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)
 	case <-ctx.Done():
+		close(g.stopping)
 		return g.fiber.ShutdownWithTimeout(10 * time.Second)
 	}
 }
