@@ -4,7 +4,8 @@ package clickhouse
 // (GET/PUT /settings/retention) are deleted by the sink with ALTER TABLE …
 // DELETE, and so are its hourly and daily rollups of local days older than
 // the rollup setting, at start and then every retentionEvery, after
-// counting that there is something to delete. Before any raw sample goes,
+// counting that there is something to delete (hourly unless
+// Config.RetentionEvery says otherwise). Before any raw sample goes,
 // the same run rebuilds the rollups of the days that received samples
 // (rollups.go).
 //
@@ -25,7 +26,7 @@ import (
 )
 
 // retentionEvery is how often the sink rebuilds rollups and applies the
-// retention settings.
+// retention settings by default.
 const retentionEvery = time.Hour
 
 // ApplyRetention deletes the tenant's samples older than its raw setting
@@ -59,7 +60,7 @@ func (s *Sink) applyRetention(ctx context.Context) {
 	if time.Now().Before(s.retentionDue) {
 		return
 	}
-	s.retentionDue = time.Now().Add(retentionEvery)
+	s.retentionDue = time.Now().Add(s.cfg.RetentionEvery)
 	settings := map[string]schemas.Retention{}
 	if s.cfg.Retention != nil {
 		for _, r := range s.cfg.Retention() {

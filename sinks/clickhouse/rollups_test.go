@@ -362,3 +362,33 @@ func TestErasureDeletesRollups(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// The sink's scheduled run rolls up what it wrote by local day and expires
+// raw samples: a day within the raw retention is rolled up exactly, and
+// samples of a day already past it are expired without a rollup (a rebuild
+// from what is left would be wrong once retention started on the day).
+func TestSinkRollsUpAndExpires(t *testing.T) {
+	conn := newDatabase(t, true)
+	k := newKafka(t)
+	yesterday := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	b := stepsBatch(1,
+		schemas.Sample{Time: yesterday.Add(21*time.Hour + 30*time.Minute), Value: 10, ZoneOffset: 120}, // 23:30 local
+		schemas.Sample{Time: yesterday.Add(22*time.Hour + 30*time.Minute), Value: 40, ZoneOffset: 120}, // 00:30 local, today
+		schemas.Sample{Time: yesterday.AddDate(0, 0, -9), Value: 99, ZoneOffset: 120},                  // past the retention
+	)
+	k.produce(t, topics.Samples(), b.UserID, b)
+	startSink(t, Config{
+		Client:         k.consumer(t, "rollups"),
+		Decode:         decodeJSON,
+		Writer:         NewWriter(conn),
+		BatchWait:      50 * time.Millisecond,
+		Retention:      func() []schemas.Retention { return []schemas.Retention{{Tenant: testTenant, RawSamplesDays: 3}} },
+		RetentionEvery: 50 * time.Millisecond,
+	})
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	want := fmt.Sprintf("%s 23:00:00 n=1 sum=10 min=10 max=10\n%s 00:00:00 n=1 sum=40 min=40 max=40\n%s n=1 sum=10 min=10 max=10\n%s n=1 sum=40 min=40 max=40",
+		day(yesterday), day(yesterday.AddDate(0, 0, 1)), day(yesterday), day(yesterday.AddDate(0, 0, 1)))
+	waitFor(t, "rollups built and old samples expired", func() bool {
+		return rollups(t, conn) == want && count(t, conn, "SELECT count() FROM samples") == 2
+	})
+}
