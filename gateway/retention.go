@@ -1,8 +1,12 @@
 package gateway
 
 // GET/PUT /settings/retention: how long the tenant's raw samples are kept
-// (raw_samples_days, 1 to 36,500, or null for ever). The ClickHouse sink
-// deletes older samples (sinks/clickhouse/retention.go).
+// (raw_samples_days, 3 to 36,500, or null for ever) and how long their
+// hourly and daily rollups are kept (rollups_days, at least
+// raw_samples_days and at most 36,500, or null for ever). The ClickHouse
+// sink rolls samples up and deletes older rows (sinks/clickhouse/rollups.go,
+// retention.go). Raw samples are kept at least 3 days so that every local
+// day is rolled up complete before its first samples expire.
 
 import (
 	"encoding/json"
@@ -17,19 +21,24 @@ import (
 // maxRetentionDays bounds a retention setting (100 years).
 const maxRetentionDays = 36500
 
+// minRawSamplesDays is the shortest raw retention: a local day spans 60
+// hours of UTC, and it is rolled up at most an hour after it ends.
+const minRawSamplesDays = 3
+
 type retentionView struct {
 	RawSamplesDays *int32  `json:"raw_samples_days"`
+	RollupsDays    *int32  `json:"rollups_days"`
 	UpdatedAt      *string `json:"updated_at"`
 }
 
 func viewRetention(r schemas.Retention) retentionView {
-	var v retentionView
-	if r.RawSamplesDays > 0 {
-		d := r.RawSamplesDays
-		v.RawSamplesDays = &d
+	days := func(d int32) *int32 {
+		if d <= 0 {
+			return nil
+		}
+		return &d
 	}
-	v.UpdatedAt = optStamp(r.UpdatedAt)
-	return v
+	return retentionView{RawSamplesDays: days(r.RawSamplesDays), RollupsDays: days(r.RollupsDays), UpdatedAt: optStamp(r.UpdatedAt)}
 }
 
 func (g *Gateway) getRetention(c *fiber.Ctx) error {
@@ -46,22 +55,32 @@ func (g *Gateway) putRetention(c *fiber.Ctx) error {
 	r, _ := g.env.Tables.Retention.Get(tenant)
 	r.Tenant = tenant
 	for name, raw := range fields {
-		if name != "raw_samples_days" {
-			return badRequest("invalid_field", name+": not a retention setting (raw_samples_days)")
+		var target *int32
+		least := 1
+		switch name {
+		case "raw_samples_days":
+			target, least = &r.RawSamplesDays, minRawSamplesDays
+		case "rollups_days":
+			target = &r.RollupsDays
+		default:
+			return badRequest("invalid_field", name+": not a retention setting (raw_samples_days, rollups_days)")
 		}
 		var days *int64
-		if err := json.Unmarshal(raw, &days); err != nil || days != nil && (*days < 1 || *days > maxRetentionDays) {
-			return badRequest("invalid_field", name+": must be a whole number of days from 1 to "+strconv.Itoa(maxRetentionDays)+", or null to keep for ever")
+		if err := json.Unmarshal(raw, &days); err != nil || days != nil && (*days < int64(least) || *days > maxRetentionDays) {
+			return badRequest("invalid_field", name+": must be a whole number of days from "+strconv.Itoa(least)+" to "+strconv.Itoa(maxRetentionDays)+", or null to keep for ever")
 		}
-		r.RawSamplesDays = 0
+		*target = 0
 		if days != nil {
-			r.RawSamplesDays = int32(*days)
+			*target = int32(*days)
 		}
+	}
+	if r.RollupsDays > 0 && (r.RawSamplesDays == 0 || r.RollupsDays < r.RawSamplesDays) {
+		return badRequest("invalid_field", "rollups_days: must be at least raw_samples_days (rollups outlive the samples they sum)")
 	}
 	r.UpdatedAt = g.now().UTC().Truncate(time.Millisecond)
 	if err := g.env.Tables.Retention.Put(c.UserContext(), tenant, r); err != nil {
 		return unavailable("cannot store the setting: " + err.Error())
 	}
-	g.record(c, "retention.updated", "tenant", tenant, map[string]any{"raw_samples_days": r.RawSamplesDays})
+	g.record(c, "retention.updated", "tenant", tenant, map[string]any{"raw_samples_days": r.RawSamplesDays, "rollups_days": r.RollupsDays})
 	return c.JSON(viewRetention(r))
 }

@@ -23,7 +23,8 @@ func TestRetentionSettings(t *testing.T) {
 	if r := h.do("GET", "/api/v1/settings/retention", keyHeader(other), nil); r.body["raw_samples_days"] != nil {
 		t.Fatalf("another tenant sees %s", r.rawBody)
 	}
-	for _, body := range []string{`{"raw_samples_days":0}`, `{"raw_samples_days":36501}`, `{"raw_samples_days":-1}`, `{"raw_samples_days":1.5}`, `{"raw_samples_days":"90"}`, `{"rollup_days":3}`} {
+	for _, body := range []string{`{"raw_samples_days":0}`, `{"raw_samples_days":36501}`, `{"raw_samples_days":-1}`, `{"raw_samples_days":1.5}`, `{"raw_samples_days":"90"}`, `{"raw_samples_days":2}`, `{"rollup_days":3}`,
+		`{"rollups_days":0}`, `{"rollups_days":36501}`, `{"rollups_days":89}`, `{"rollups_days":"365"}`} {
 		r := h.do("PUT", "/api/v1/settings/retention", keyHeader(acme), []byte(body))
 		wantError(t, r, http.StatusBadRequest, "invalid_field")
 		field := strings.Split(strings.Trim(body, "{}"), ":")[0]
@@ -31,7 +32,16 @@ func TestRetentionSettings(t *testing.T) {
 			t.Fatalf("PUT %s: message %q does not name the field", body, msg)
 		}
 	}
-	if r := h.do("PUT", "/api/v1/settings/retention", keyHeader(acme), []byte(`{"raw_samples_days":null}`)); r.status != http.StatusOK || r.body["raw_samples_days"] != nil {
+	if r := h.do("PUT", "/api/v1/settings/retention", keyHeader(acme), []byte(`{"rollups_days":730}`)); r.status != http.StatusOK || r.body["raw_samples_days"] != float64(90) || r.body["rollups_days"] != float64(730) {
+		t.Fatalf("rollups: %d %s", r.status, r.rawBody)
+	}
+	// Samples kept for ever would outlive rollups kept two years.
+	r := h.do("PUT", "/api/v1/settings/retention", keyHeader(acme), []byte(`{"raw_samples_days":null}`))
+	wantError(t, r, http.StatusBadRequest, "invalid_field")
+	if msg := r.body["error"].(map[string]any)["message"].(string); !strings.HasPrefix(msg, "rollups_days:") {
+		t.Fatalf("message %q does not name rollups_days", msg)
+	}
+	if r := h.do("PUT", "/api/v1/settings/retention", keyHeader(acme), []byte(`{"raw_samples_days":null,"rollups_days":null}`)); r.status != http.StatusOK || r.body["raw_samples_days"] != nil || r.body["rollups_days"] != nil {
 		t.Fatalf("back to for ever: %d %s", r.status, r.rawBody)
 	}
 }

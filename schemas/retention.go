@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// Retention is a tenant's retention setting: how many days raw samples are
-// kept (0 keeps them forever). The ClickHouse sink applies it.
+// Retention is a tenant's retention setting: how many days raw samples and
+// their hourly and daily rollups are kept (0 keeps them forever). The
+// ClickHouse sink applies it.
 type Retention struct {
 	Tenant         string    `avro:"tenant"`
 	RawSamplesDays int32     `avro:"raw_samples_days"`
+	RollupsDays    int32     `avro:"rollups_days"`
 	UpdatedAt      time.Time `avro:"updated_at"`
 }
 

@@ -10,7 +10,9 @@ package clickhouse
 //     ALTER TABLE … DELETE (a mutation, which ClickHouse 18.16 has too), in
 //     samples, workouts, workout_laps, sleep, summaries and the delivery log
 //     (deliveries, whose payloads hold the data; user.deleted attempts
-//     stay). A table is mutated only when a count finds rows to delete.
+//     stay), and the rollups (samples_hourly, samples_daily, rollup_days;
+//     rollups.go does not rebuild the days of users being erased). A table
+//     is mutated only when a count finds rows to delete.
 //
 // Rows written before the sink saw an erasure are removed by the mutation
 // issued after them; rows polled after are dropped at (1). Mutations run
@@ -97,7 +99,7 @@ func userDeletions(users []string) []deletion {
 		uuids[i], strs[i] = "toUUID('"+u+"')", "'"+u+"'"
 	}
 	var out []deletion
-	for _, table := range append(erasedTables, "workout_laps") {
+	for _, table := range append(erasedTables, "workout_laps", "samples_hourly", "samples_daily", "rollup_days") {
 		out = append(out, deletion{table, "user_id IN (" + strings.Join(uuids, ", ") + ")"})
 	}
 	return append(out,
@@ -139,6 +141,14 @@ func (w *Writer) eraseProvider(ctx context.Context, er schemas.Erasure) error {
 	}
 	for _, table := range erasedTables {
 		if err := w.mutate(ctx, table, where); err != nil {
+			return err
+		}
+	}
+	// Rollups carry no ingestion time: all of the provider's go. The
+	// provider's samples ingested after the erasure come back in the
+	// rollups of their days when those days next receive samples.
+	for _, table := range []string{"samples_hourly", "samples_daily"} {
+		if err := w.mutate(ctx, table, fmt.Sprintf("user_id = toUUID('%s') AND provider = '%s'", er.UserID, er.Provider)); err != nil {
 			return err
 		}
 	}

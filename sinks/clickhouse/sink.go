@@ -70,6 +70,9 @@ type Config struct {
 	// Retention returns every tenant's retention setting; old samples
 	// are deleted hourly (retention.go). Nil keeps everything.
 	Retention func() []schemas.Retention
+	// RetentionEvery is how often the rollups are rebuilt and the retention
+	// settings applied (rollups.go, retention.go); zero is hourly.
+	RetentionEvery time.Duration
 }
 
 // Stats are the sink's counters since it was created.
@@ -142,6 +145,9 @@ func New(cfg Config) *Sink {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RetentionEvery <= 0 {
+		cfg.RetentionEvery = retentionEvery
 	}
 	return &Sink{cfg: cfg, log: cfg.Logger, erasedAt: map[string]time.Time{}}
 }
