@@ -12,6 +12,7 @@ var wantRoles = map[string]string{
 	"GET /healthz":                              "public",
 	"GET /metrics":                              "public",
 	"GET /readyz":                               "public",
+	"GET /console/*":                            "public",
 	"GET /api/v1/webhooks/event-types":          "public",
 	"GET /api/v1/meta/series-types":             "public",
 	"GET /api/v1/meta/workout-types":            "public",
@@ -24,6 +25,7 @@ var wantRoles = map[string]string{
 	"POST /api/v1/providers/:provider/webhooks": "public",
 	"GET /api/v1/providers/:provider/webhooks":  "public",
 
+	"GET /api/v1/me":                                    "read",
 	"GET /api/v1/users":                                 "read",
 	"GET /api/v1/users/:user_id":                        "read",
 	"GET /api/v1/users/:user_id/timeseries":             "read",
@@ -49,6 +51,7 @@ var wantRoles = map[string]string{
 	"GET /api/v1/users/:user_id/connections":            "read",
 	"GET /api/v1/webhooks/endpoints/:id/attempts":       "read",
 	"GET /api/v1/webhooks/messages":                     "read",
+	"GET /api/v1/webhooks/messages/:id":                 "read",
 
 	"POST /api/v1/users":                                   "member",
 	"POST /api/v1/sdk/users/:user_id/sync":                 "member",

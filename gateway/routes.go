@@ -108,7 +108,8 @@ func (g *Gateway) bodyBytes(b bodyLimit) int {
 // route is one entry of the route table.
 type route struct {
 	method  string
-	path    string // under /api/v1 unless it starts with "/" at the root
+	path    string // under /api/v1 unless root
+	root    bool   // path is at the root, not under /api/v1
 	role    Role   // public, or the least role that may call it
 	body    bodyLimit
 	handler fiber.Handler
@@ -120,9 +121,12 @@ type route struct {
 // table lists every route of the gateway.
 func (g *Gateway) table() []route {
 	return []route{
-		{method: "GET", path: "/healthz", role: public, handler: g.healthz},
-		{method: "GET", path: "/readyz", role: public, handler: g.readyz},
-		{method: "GET", path: "/metrics", role: public, handler: g.serveMetrics},
+		{method: "GET", path: "/healthz", root: true, role: public, handler: g.healthz},
+		{method: "GET", path: "/readyz", root: true, role: public, handler: g.readyz},
+		{method: "GET", path: "/metrics", root: true, role: public, handler: g.serveMetrics},
+		// The console's files (console.go); its data comes from the API.
+		{method: "GET", path: "/console/*", root: true, role: public, handler: g.serveConsole},
+		{method: "GET", path: "/me", role: RoleRead, handler: g.me},
 		{method: "GET", path: "/webhooks/event-types", role: public, handler: g.listEventTypes},
 		{method: "GET", path: "/meta/series-types", role: public, handler: g.listSeriesTypes},
 		{method: "GET", path: "/meta/workout-types", role: public, handler: g.listWorkoutTypes},
@@ -196,6 +200,7 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/webhooks/endpoints/:id/recover", role: RoleAdmin, body: bodyJSON, handler: g.recoverEndpoint},
 		{method: "GET", path: "/webhooks/endpoints/:id/attempts", role: RoleRead, handler: g.listAttempts},
 		{method: "GET", path: "/webhooks/messages", role: RoleRead, handler: g.listMessages},
+		{method: "GET", path: "/webhooks/messages/:id", role: RoleRead, handler: g.getMessage},
 		{method: "POST", path: "/webhooks/messages/:id/resend", role: RoleAdmin, body: bodyJSON, handler: g.resendMessage},
 
 		{method: "GET", path: "/audit", role: RoleAdmin, handler: g.listAudit},
@@ -208,7 +213,7 @@ func (g *Gateway) routes() {
 	f.Use(observe, g.keepAliveGuard)
 	for _, r := range g.table() {
 		path := r.path
-		if path != "/healthz" && path != "/readyz" && path != "/metrics" {
+		if !r.root {
 			path = "/api/v1" + path
 		}
 		limit := g.bodyBytes(r.body)

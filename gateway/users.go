@@ -134,7 +134,8 @@ type userPage struct {
 }
 
 // listUsers pages through the tenant's users, newest first, in Open
-// Wearables' page/limit format; email and external_user_id filter exactly.
+// Wearables' page/limit format; email and external_user_id filter exactly,
+// search keeps users whose id, email, external id or name contains it.
 func (g *Gateway) listUsers(c *fiber.Ctx) error {
 	page, err := queryInt(c, "page", 1, 1, 1<<30)
 	if err != nil {
@@ -145,10 +146,15 @@ func (g *Gateway) listUsers(c *fiber.Ctx) error {
 		return err
 	}
 	email, external := c.Query("email"), c.Query("external_user_id")
+	search := strings.ToLower(strings.TrimSpace(c.Query("search")))
+	if len(search) > 255 {
+		return badRequest("invalid_query", "search: at most 255 characters")
+	}
 	tenant := who(c).Tenant
 	var users []schemas.User
 	g.env.Tables.Users.Range(func(_ string, u schemas.User) bool {
-		if u.Tenant == tenant && (email == "" || strings.EqualFold(u.Email, email)) && (external == "" || u.ExternalUserID == external) {
+		if u.Tenant == tenant && (email == "" || strings.EqualFold(u.Email, email)) && (external == "" || u.ExternalUserID == external) &&
+			(search == "" || matchesSearch(u, search)) {
 			users = append(users, u)
 		}
 		return true
@@ -166,6 +172,17 @@ func (g *Gateway) listUsers(c *fiber.Ctx) error {
 	}
 	out.HasNext, out.HasPrev = page < out.Pages, page > 1
 	return c.JSON(out)
+}
+
+// matchesSearch reports whether the user's id, email, external id or name
+// contains search (lower case).
+func matchesSearch(u schemas.User, search string) bool {
+	for _, f := range []string{u.ID, u.Email, u.ExternalUserID, u.FirstName + " " + u.LastName} {
+		if strings.Contains(strings.ToLower(f), search) {
+			return true
+		}
+	}
+	return false
 }
 
 func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
