@@ -1,0 +1,237 @@
+package main
+
+// The console tested in a real browser: Debian's chromium, headless, driven
+// by chromedp against the whole stack (gateway, processor, sink, delivery
+// on kfake and a ClickHouse child). Screenshots of each page are written to
+// WEARSTREAM_SCREENSHOTS, or console-screenshots/ in this folder
+// (gitignored), to be looked at.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless chromium for the test and stops it (and every
+// process it started) when the test ends. Without chromium the test skips,
+// and fails in CI.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is missing: install it with apt-get install chromium (make deps does)")
+		}
+		t.Skip("chromium is missing: apt-get install chromium, or make deps")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // the tests may run as root
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc() // kills the browser process group and removes its profile
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("cannot start chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshots is where the test writes its screenshots.
+func screenshots(t *testing.T) string {
+	dir := os.Getenv("WEARSTREAM_SCREENSHOTS")
+	if dir == "" {
+		dir = "console-screenshots"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// heartRateUpload is an SDK body of heart-rate samples every 10 minutes
+// over the 22 hours before end.
+func heartRateUpload(end time.Time) []byte {
+	var records []map[string]any
+	for i := 0; i < 132; i++ {
+		at := end.Add(-time.Duration(132-i) * 10 * time.Minute)
+		records = append(records, map[string]any{
+			"id": fmt.Sprintf("HR-%04d", i), "type": "HKQuantityTypeIdentifierHeartRate",
+			"startDate": at.Format(time.RFC3339), "endDate": at.Format(time.RFC3339), "zoneOffset": "+01:00",
+			"value": 62 + math.Round(18*math.Sin(float64(i)/9)), "unit": "count/min",
+			"source": map[string]any{"name": "Jane's Apple Watch", "bundleIdentifier": "com.apple.health.watch", "deviceModel": "Watch", "deviceType": "watch"},
+		})
+	}
+	b, _ := json.Marshal(map[string]any{"provider": "apple", "sdkVersion": "1.0.0", "syncTimestamp": end.Format(time.RFC3339),
+		"data": map[string]any{"records": records}})
+	return b
+}
+
+// TestConsoleInBrowser logs in (a wrong key first), finds a user with
+// uploaded data, sees the heart-rate chart and the sleep stages drawn,
+// creates an endpoint, watches a delivery appear in its log, opens the
+// attempt and resends it, and screenshots every page, at a phone's width
+// too.
+func TestConsoleInBrowser(t *testing.T) {
+	ctx := browser(t)
+	s := startProviderStack(t)
+	var hits atomic.Int64
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(hook.Close)
+
+	jane := s.user("jane@example.com")
+	fixture, err := os.ReadFile("testdata/sdk_sync_healthkit.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.call("POST", "/api/v1/sdk/users/"+jane+"/sync", fixture, nil, 202)
+	s.call("POST", "/api/v1/sdk/users/"+jane+"/sync", heartRateUpload(time.Date(2026, 1, 14, 7, 0, 0, 0, time.UTC)), nil, 202)
+	waitFor(t, "jane's heart rate and sleep in clickhouse", func() bool {
+		hr := s.call("GET", "/api/v1/users/"+jane+"/timeseries?types=heart_rate&start_time=2026-01-13T00:00:00Z&end_time=2026-01-15T00:00:00Z&limit=1000", nil, nil, 200)
+		sl := s.call("GET", "/api/v1/users/"+jane+"/events/sleep", nil, nil, 200)
+		return len(hr["data"].([]any)) >= 132 && len(sl["data"].([]any)) == 1
+	})
+
+	dir := screenshots(t)
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var buf []byte
+			if err := chromedp.FullScreenshot(&buf, 100) // 100: PNG.Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+		})
+	}
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		defer cancel()
+		if err := chromedp.Run(tctx, actions...); err != nil {
+			// What the page showed, for the failure's report.
+			var text string
+			dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_ = chromedp.Run(dctx, chromedp.Evaluate(`document.body.innerText`, &text), shot("failed"))
+			t.Fatalf("%s: %v; the page shows:\n%s", what, err, text)
+		}
+	}
+	// until clicks refresh (a selector) until the expression is true.
+	until := func(what, refresh, expr string) {
+		t.Helper()
+		waitFor(t, what, func() bool {
+			var ok bool
+			run(what, chromedp.Click(refresh, chromedp.ByQuery), chromedp.Sleep(300*time.Millisecond), chromedp.Evaluate(expr, &ok))
+			return ok
+		})
+	}
+
+	// A wrong key stays on the login page with the server's reason.
+	var msg string
+	run("wrong key",
+		chromedp.Navigate(s.api+"/console/"),
+		chromedp.WaitVisible("#key", chromedp.ByID),
+		chromedp.SendKeys("#key", "sk-wrong", chromedp.ByID),
+		chromedp.Click("#login button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#login-msg .error", chromedp.ByQuery),
+		chromedp.Text("#login-msg", &msg, chromedp.ByQuery),
+		shot("01-login-refused"))
+	if !strings.Contains(msg, "invalid API key") {
+		t.Fatalf("login message = %q, want the server's reason", msg)
+	}
+
+	// The real key: the overview, then the user's page with its charts.
+	run("log in",
+		chromedp.SetValue("#key", s.key, chromedp.ByID),
+		chromedp.Click("#login button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#flow table", chromedp.ByQuery),
+		chromedp.WaitVisible("#dead-letters", chromedp.ByQuery),
+		shot("02-overview"))
+	var points int
+	run("find jane and her chart",
+		chromedp.Navigate(s.api+"/console/#/users"),
+		chromedp.WaitVisible("#user-search", chromedp.ByID),
+		chromedp.SendKeys("#user-search", "jane", chromedp.ByID),
+		chromedp.SendKeys("#user-search", "\r", chromedp.ByID),
+		chromedp.WaitVisible("a.user-link", chromedp.ByQuery),
+		shot("03-users"),
+		chromedp.Click("a.user-link", chromedp.ByQuery),
+		chromedp.WaitVisible(`#series-chart path.line`, chromedp.ByQuery),
+		chromedp.WaitVisible(`svg.hypno rect.stage`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector("#series-chart path.line").getAttribute("d").split(/[ML]/).length - 1`, &points),
+		shot("04-user"))
+	if points < 100 {
+		t.Fatalf("the heart-rate line has %d points, want the uploaded day's samples", points)
+	}
+	var sel string
+	run("the chart shows heart rate", chromedp.Value("#series-type", &sel, chromedp.ByID))
+	if sel != "heart_rate" {
+		t.Fatalf("series shown = %q, want heart_rate first", sel)
+	}
+	run("at a phone's width",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Reload(),
+		chromedp.WaitVisible(`#series-chart path.line`, chromedp.ByQuery),
+		shot("05-user-phone"),
+		chromedp.EmulateViewport(1280, 900))
+
+	// An endpoint for workout.created, then a real delivery in its log.
+	run("create an endpoint",
+		chromedp.Navigate(s.api+"/console/#/webhooks"),
+		chromedp.WaitVisible("#ep-url", chromedp.ByID),
+		chromedp.SendKeys("#ep-url", hook.URL+"/hook", chromedp.ByID),
+		chromedp.SendKeys("#ep-description", "console test", chromedp.ByID),
+		chromedp.WaitVisible(`input[value="workout.created"]`, chromedp.ByQuery),
+		chromedp.Click(`input[value="workout.created"]`, chromedp.ByQuery),
+		shot("06-webhooks"),
+		chromedp.Click("#new-endpoint button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#attempts", chromedp.ByID),
+		chromedp.WaitVisible("#secret", chromedp.ByID))
+	joe := s.user("joe@example.com")
+	s.call("POST", "/api/v1/sdk/users/"+joe+"/sync", fixture, nil, 202)
+	until("a workout.created delivery in the log", "#log-refresh",
+		`[...document.querySelectorAll("#attempts td")].some(td => td.textContent === "workout.created")`)
+	run("open the attempt and resend it",
+		chromedp.Click("#attempts button.attempt-open", chromedp.ByQuery),
+		chromedp.WaitVisible("#attempt-detail pre", chromedp.ByQuery),
+		chromedp.WaitVisible("#resend", chromedp.ByID),
+		shot("07-endpoint-log"),
+		chromedp.Click("#resend", chromedp.ByID),
+		chromedp.WaitVisible("#toast.show", chromedp.ByQuery))
+	until("the resend in the log", "#log-refresh",
+		`[...document.querySelectorAll("#attempts td")].some(td => td.textContent.includes("manual"))`)
+	run("the log after the resend", shot("08-endpoint-resent"))
+
+	for _, page := range []string{"credentials", "providers", "priorities"} {
+		run(page,
+			chromedp.Navigate(s.api+"/console/#/"+page),
+			chromedp.WaitVisible("main table, main .empty", chromedp.ByQuery),
+			shot("09-"+page))
+	}
+	run("overview again", chromedp.Navigate(s.api+"/console/#/overview"), chromedp.WaitVisible("#flow table", chromedp.ByQuery),
+		chromedp.Sleep(500*time.Millisecond), shot("10-overview-after"))
+	if hits.Load() < 2 {
+		t.Fatalf("the receiver got %d requests, want a delivery and its resend", hits.Load())
+	}
+	t.Logf("screenshots in %s", dir)
+}
