@@ -116,8 +116,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	dir := screenshots(t)
 	shot := func(name string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100) // 100: PNG.Do(ctx); err != nil {
+			var buf []byte // quality 100 makes a PNG
+			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
 				return err
 			}
 			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
