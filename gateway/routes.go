@@ -151,6 +151,7 @@ func (g *Gateway) table() []route {
 		// The read API (readapi.go).
 		{method: "GET", path: "/users/:user_id/timeseries", role: RoleRead, handler: g.timeseries},
 		{method: "GET", path: "/users/:user_id/events/workouts", role: RoleRead, handler: g.workoutEvents},
+		{method: "GET", path: "/users/:user_id/events/workouts/:id/laps", role: RoleRead, handler: g.workoutLaps},
 		{method: "GET", path: "/users/:user_id/events/sleep", role: RoleRead, handler: g.sleepEvents},
 		{method: "DELETE", path: "/users/:user_id/events/workouts/:id", role: RoleMember, handler: g.deleteEvent(reads.WorkoutRecord, ingest.DeleteWorkouts)},
 		{method: "DELETE", path: "/users/:user_id/events/sleep/:id", role: RoleMember, handler: g.deleteEvent(reads.SleepRecord, ingest.DeleteSleep)},

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/wearstream/wearstream/ingest/ingesttest"
 )
 
 // browser starts headless chromium for the test and stops it (and every
@@ -42,6 +44,8 @@ func browser(t *testing.T) context.Context {
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// A zone away from UTC, so that local times and their offsets show.
+		chromedp.Env("TZ=Europe/Berlin"),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
@@ -107,17 +111,42 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	s.call("POST", "/api/v1/sdk/users/"+jane+"/sync", fixture, nil, 202)
 	s.call("POST", "/api/v1/sdk/users/"+jane+"/sync", heartRateUpload(time.Date(2026, 1, 14, 7, 0, 0, 0, time.UTC)), nil, 202)
-	waitFor(t, "jane's heart rate and sleep in clickhouse", func() bool {
+	s.call("POST", "/api/v1/users/"+jane+"/import/fit", ingesttest.FITCorpus(t, "from_official_sdk/activity_multisport.fit"), nil, 202)
+	waitFor(t, "jane's heart rate, sleep and workouts in clickhouse", func() bool {
 		hr := s.call("GET", "/api/v1/users/"+jane+"/timeseries?types=heart_rate&start_time=2026-01-13T00:00:00Z&end_time=2026-01-15T00:00:00Z&limit=1000", nil, nil, 200)
 		sl := s.call("GET", "/api/v1/users/"+jane+"/events/sleep", nil, nil, 200)
-		return len(hr["data"].([]any)) >= 132 && len(sl["data"].([]any)) == 1
+		wo := s.call("GET", "/api/v1/users/"+jane+"/events/workouts", nil, nil, 200)
+		return len(hr["data"].([]any)) >= 132 && len(sl["data"].([]any)) == 1 && len(wo["data"].([]any)) == 5
 	})
+	// The workout with the most laps, through the API first.
+	var lapped string
+	most := 0
+	for _, w := range s.call("GET", "/api/v1/users/"+jane+"/events/workouts", nil, nil, 200)["data"].([]any) {
+		id := w.(map[string]any)["id"].(string)
+		if n := len(s.call("GET", "/api/v1/users/"+jane+"/events/workouts/"+id+"/laps", nil, nil, 200)["data"].([]any)); n > most {
+			lapped, most = id, n
+		}
+	}
+	if most == 0 {
+		t.Fatal("no workout of the FIT import has laps")
+	}
+	s.call("GET", "/api/v1/users/"+jane+"/events/workouts/00000000-0000-0000-0000-000000000000/laps", nil, nil, 404)
 
 	dir := screenshots(t)
 	shot := func(name string) chromedp.Action {
 		return chromedp.ActionFunc(func(ctx context.Context) error {
 			var buf []byte // quality 100 makes a PNG
 			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+		})
+	}
+	// view saves what the viewport shows, as a phone's screen would.
+	view := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var buf []byte
+			if err := chromedp.CaptureScreenshot(&buf).Do(ctx); err != nil {
 				return err
 			}
 			return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
@@ -178,8 +207,23 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click("a.user-link", chromedp.ByQuery),
 		chromedp.WaitVisible(`#series-chart path.line`, chromedp.ByQuery),
 		chromedp.WaitVisible(`svg.hypno rect.stage`, chromedp.ByQuery),
-		chromedp.Evaluate(`document.querySelector("#series-chart path.line").getAttribute("d").split(/[ML]/).length - 1`, &points),
+		chromedp.Evaluate(`document.querySelector("#series-chart path.line").getAttribute("d").split(/[ML]/).length - 1`, &points))
+	var page string
+	run("the page's text", chromedp.Text("main", &page, chromedp.ByQuery))
+	// The watch's last sample, 2026-01-14T06:50Z, in Berlin's winter time.
+	if !strings.Contains(page, "2026-01-14 07:50 UTC+01:00") {
+		t.Errorf("the user's page shows no local time with its offset:\n%s", page)
+	}
+	var lapRows int
+	run("a workout's laps",
+		chromedp.Click(`button[data-workout="`+lapped+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#workout-detail table", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#workout-detail tbody tr").length`, &lapRows),
+		chromedp.ScrollIntoView("#workout-detail", chromedp.ByQuery),
 		shot("04-user"))
+	if lapRows != most {
+		t.Errorf("the console shows %d laps, the API %d", lapRows, most)
+	}
 	if points < 100 {
 		t.Fatalf("the heart-rate line has %d points, want the uploaded day's samples", points)
 	}
@@ -193,6 +237,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Reload(),
 		chromedp.WaitVisible(`#series-chart path.line`, chromedp.ByQuery),
 		shot("05-user-phone"),
+		chromedp.ScrollIntoView("#series-chart", chromedp.ByQuery),
+		view("05-user-phone-chart"),
 		chromedp.EmulateViewport(1280, 900))
 
 	// An endpoint for workout.created, then a real delivery in its log.

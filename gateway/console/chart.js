@@ -3,7 +3,13 @@
 // labelled in the browser's local time.
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 720, H = 240, L = 48, R = 12, T = 12, B = 28;
+const H = 240, L = 48, R = 12, T = 24, B = 28;
+// W is the drawing's width in SVG units, set from the window's width when a
+// chart is drawn so that its text keeps its size on a phone.
+let W = 720;
+function sizeFor() {
+  W = Math.max(320, Math.min(1100, (window.innerWidth || 720) - 80));
+}
 const COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"];
 
 function svg(tag, attrs = {}, text) {
@@ -14,7 +20,8 @@ function svg(tag, attrs = {}, text) {
 }
 
 function frame(label) {
-  return svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": label, preserveAspectRatio: "none" });
+  sizeFor();
+  return svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": label });
 }
 
 /** Round tick values covering [lo, hi]. */
@@ -41,11 +48,11 @@ function yAxis(g, ys, y, unit) {
     g.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
     g.append(svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, String(v)));
   }
-  if (unit) g.append(svg("text", { x: 4, y: T + 8, class: "tick" }, unit));
+  if (unit) g.append(svg("text", { x: 4, y: 12, class: "tick" }, unit));
 }
 
 function xAxis(g, t0, t1, x) {
-  const n = 6;
+  const n = W < 500 ? 3 : 6;
   for (let i = 0; i <= n; i++) {
     const t = t0 + ((t1 - t0) * i) / n;
     g.append(svg("text", { x: x(t), y: H - 8, "text-anchor": i === 0 ? "start" : i === n ? "end" : "middle", class: "tick" }, timeLabel(t, t1 - t0)));
@@ -92,7 +99,7 @@ export function barChart(bars, { unit = "", label = "bar chart" } = {}) {
   const y = (v) => T + (1 - v / hi) * (H - T - B);
   yAxis(el, ys, y, unit);
   const bw = (W - L - R) / Math.max(bars.length, 1);
-  const every = Math.ceil(bars.length / 10);
+  const every = Math.ceil(bars.length / (W < 500 ? 5 : 10));
   bars.forEach((b, i) => {
     const r = svg("rect", { x: L + i * bw + bw * 0.1, y: y(b.value || 0), width: bw * 0.8, height: H - B - y(b.value || 0), class: "bar" });
     r.append(svg("title", {}, b.title || b.label + ": " + b.value));
@@ -107,7 +114,8 @@ const STAGE_COLORS = { awake: "#f59e0b", rem: "#8b5cf6", light: "#60a5fa", deep:
 
 /** A hypnogram of stage intervals [{stage, start_time, end_time}]. */
 export function hypnogram(intervals, { label = "sleep stages" } = {}) {
-  const el = svg("svg", { viewBox: `0 0 ${W} 120`, class: "chart hypno", role: "img", "aria-label": label, preserveAspectRatio: "none" });
+  sizeFor();
+  const el = svg("svg", { viewBox: `0 0 ${W} 120`, class: "chart hypno", role: "img", "aria-label": label });
   if (!intervals.length) return el;
   const t0 = Math.min(...intervals.map((i) => Date.parse(i.start_time)));
   const t1 = Math.max(...intervals.map((i) => Date.parse(i.end_time)));
@@ -122,7 +130,7 @@ export function hypnogram(intervals, { label = "sleep stages" } = {}) {
     r.append(svg("title", {}, iv.stage + " " + new Date(a).toLocaleTimeString() + "–" + new Date(b).toLocaleTimeString()));
     el.append(r);
   }
-  const n = 4;
+  const n = W < 500 ? 2 : 4;
   for (let i = 0; i <= n; i++) {
     const t = t0 + ((t1 - t0) * i) / n;
     el.append(svg("text", { x: x(t), y: 114, "text-anchor": i === 0 ? "start" : i === n ? "end" : "middle", class: "tick" }, timeLabel(t, t1 - t0)));

@@ -80,7 +80,8 @@ export function overviewPage() {
       { label: "Outcome", cell: (m) => m.labels.outcome },
       { label: "Attempts", cell: (m) => num(m.value, 0) },
     ], ms.filter((m) => m.name === "wearstream_delivery_attempts_total"), "No delivery attempts yet."));
-    setTimeout(refresh, 10000);
+    // The first reads come quickly so that rates show at once.
+    setTimeout(refresh, history.length < 3 ? 2000 : 10000);
   };
   refresh();
   return [

@@ -65,9 +65,11 @@ export function fromLocalInput(s) {
   return s ? new Date(s) : null;
 }
 
-/** "1 h 23 min" for seconds. */
+/** "1 h 23 min", "4 min 12 s" or "12 s" for seconds. */
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 60) return Math.round(seconds) + " s";
+  if (seconds < 600) return Math.floor(seconds / 60) + " min " + Math.round(seconds % 60) + " s";
   const m = Math.round(seconds / 60);
   return m >= 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m + " min";
 }

@@ -114,8 +114,12 @@ function dailyActivity(path, end) {
     const r = await api("GET", path + "/summaries/activity", { query: { start_date: isoDay(start), end_date: isoDay(end) } });
     const days = r.data || r.items || [];
     if (!days.length) return emptyState("No daily activity in the 30 days up to " + isoDay(end) + ".");
+    // The first of these metrics that the days have.
+    const metric = [["steps", "steps"], ["active_calories_kcal", "active kcal"], ["distance_meters", "m"], ["total_calories_kcal", "kcal"]]
+      .find(([k]) => days.some((d) => d[k])) || ["steps", "steps"];
+    const [key, unit] = metric;
     return [
-      barChart(days.map((d) => ({ label: d.date.slice(5), value: d.steps || 0, title: d.date + ": " + (d.steps ?? "no") + " steps" })), { unit: "steps", label: "steps per day" }),
+      barChart(days.map((d) => ({ label: d.date.slice(5), value: d[key] || 0, title: d.date + ": " + (d[key] ?? "no") + " " + unit })), { unit, label: unit + " per day" }),
       table([
         { label: "Day", cell: (d) => d.date },
         { label: "Steps", cell: (d) => num(d.steps, 0) },
@@ -150,9 +154,8 @@ function workouts(path, end) {
     if (!list.length) return emptyState("No workouts recorded.");
     const detail = h("div", { id: "workout-detail", "aria-live": "polite" });
     const show = (w) => fill(detail, async(async () => {
-      const laps = await api("GET", path + "/events/workouts/" + encodeURIComponent(w.id) + "/laps").catch((e) => (e.status === 404 || e.status === 405 ? null : Promise.reject(e)));
+      const laps = await api("GET", path + "/events/workouts/" + encodeURIComponent(w.id) + "/laps");
       return [h("h3", {}, w.name || w.type, " · ", timeEl(w.start_time)),
-        laps === null ? emptyState("Laps are not available from this gateway.") :
           table([
             { label: "Kind", cell: (l) => l.kind + " " + (l.index + 1) },
             { label: "Start", cell: (l) => timeEl(l.start_time, { seconds: true }) },
@@ -160,10 +163,11 @@ function workouts(path, end) {
             { label: "Distance", cell: (l) => l.distance_meters != null ? num(l.distance_meters, 0) + " m" : "—" },
             { label: "Avg HR", cell: (l) => num(l.avg_heart_rate_bpm, 0) },
             { label: "kcal", cell: (l) => num(l.calories_kcal, 0) },
-          ], laps.data || [], "This workout has no laps.")];
+            { label: "Stroke", cell: (l) => l.swimming_stroke || "—" },
+          ], laps.data, "This workout has no laps.")];
     }));
     return [table([
-      { label: "Workout", cell: (w) => h("button", { type: "button", class: "link", onclick: () => show(w) }, w.name || w.type) },
+      { label: "Workout", cell: (w) => h("button", { type: "button", class: "link", "data-workout": w.id, onclick: () => show(w) }, w.name || w.type) },
       { label: "Start", cell: (w) => timeEl(w.start_time) },
       { label: "Duration", cell: (w) => duration(w.duration_seconds) },
       { label: "Distance", cell: (w) => w.distance_meters != null ? num(w.distance_meters / 1000, 2) + " km" : "—" },

@@ -95,11 +95,11 @@ export function endpointPage(id) {
           location.hash = "#/webhooks";
           return "Endpoint deleted";
         }, { class: "danger" })) : null,
-      admin ? section("Signing secret", secretBox(path)) : null,
-      admin ? section("Send a test event", testBox(path)) : null,
-      admin ? section("Edit", endpointForm(e, async (body) => { await api("PATCH", path, { body }); toast("Saved"); load(); })) : null,
-      admin ? section("Recover a time range", recoverBox(path)) : null,
       section("Delivery log", attempts(path, e.id)),
+      admin ? section("Send a test event", testBox(path)) : null,
+      admin ? section("Signing secret", secretBox(path)) : null,
+      admin ? section("Recover a time range", recoverBox(path)) : null,
+      admin ? section("Edit", endpointForm(e, async (body) => { await api("PATCH", path, { body }); toast("Saved"); load(); })) : null,
     ];
   }));
   load();
