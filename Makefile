@@ -10,7 +10,7 @@ PKGS      := ./...
 # Packages whose code runs goroutines get the race detector.
 RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
 
-.PHONY: dev test deps clickhouse promtool chromium node npm build vet bench fuzz clean
+.PHONY: dev test chaos deps clickhouse promtool chromium node npm build vet bench fuzz clean
 
 dev: deps build
 	./$(BIN) dev
@@ -18,6 +18,14 @@ dev: deps build
 test: deps vet
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+# The long chaos test: components as separate processes, killed with
+# SIGKILL under load, then exact accounting (benchmarks/README.md, "Chaos").
+# A short version runs in make test. CHAOS_ARGS go to go test, e.g.
+# CHAOS_ARGS='-chaos.big=false'.
+CHAOS_ARGS ?=
+chaos: deps
+	$(GO) test -count=1 -timeout 60m -run '^TestChaos$$' -v ./cmd/wearstream -chaos.long $(CHAOS_ARGS)
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wearstream

@@ -79,6 +79,7 @@ func (h *harness) do(method, path string, headers map[string]string, body []byte
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(h.t, req, resp, raw)
 	r := response{status: resp.StatusCode, header: resp.Header, rawBody: raw}
 	_ = json.Unmarshal(raw, &r.body)
 	return r

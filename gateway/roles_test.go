@@ -12,6 +12,8 @@ var wantRoles = map[string]string{
 	"GET /healthz":                              "public",
 	"GET /metrics":                              "public",
 	"GET /readyz":                               "public",
+	"GET /openapi.json":                         "public",
+	"GET /docs":                                 "public",
 	"GET /console/*":                            "public",
 	"GET /api/v1/webhooks/event-types":          "public",
 	"GET /api/v1/meta/series-types":             "public",

@@ -108,8 +108,7 @@ func (g *Gateway) bodyBytes(b bodyLimit) int {
 // route is one entry of the route table.
 type route struct {
 	method  string
-	path    string // under /api/v1 unless root
-	root    bool   // path is at the root, not under /api/v1
+	path    string // under /api/v1 unless in rootPaths
 	role    Role   // public, or the least role that may call it
 	body    bodyLimit
 	handler fiber.Handler
@@ -121,11 +120,13 @@ type route struct {
 // table lists every route of the gateway.
 func (g *Gateway) table() []route {
 	return []route{
-		{method: "GET", path: "/healthz", root: true, role: public, handler: g.healthz},
-		{method: "GET", path: "/readyz", root: true, role: public, handler: g.readyz},
-		{method: "GET", path: "/metrics", root: true, role: public, handler: g.serveMetrics},
+		{method: "GET", path: "/healthz", role: public, handler: g.healthz},
+		{method: "GET", path: "/readyz", role: public, handler: g.readyz},
+		{method: "GET", path: "/metrics", role: public, handler: g.serveMetrics},
+		{method: "GET", path: "/openapi.json", role: public, handler: g.serveOpenAPI},
+		{method: "GET", path: "/docs", role: public, handler: g.serveDocs},
 		// The console's files (console.go); its data comes from the API.
-		{method: "GET", path: "/console/*", root: true, role: public, handler: g.serveConsole},
+		{method: "GET", path: "/console/*", role: public, handler: g.serveConsole},
 		{method: "GET", path: "/me", role: RoleRead, handler: g.me},
 		{method: "GET", path: "/webhooks/event-types", role: public, handler: g.listEventTypes},
 		{method: "GET", path: "/meta/series-types", role: public, handler: g.listSeriesTypes},
@@ -208,15 +209,23 @@ func (g *Gateway) table() []route {
 	}
 }
 
+// rootPaths are the routes served at the root rather than under /api/v1.
+var rootPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true, "/docs": true, "/console/*": true}
+
+// fullPath is the route's path as registered.
+func (r route) fullPath() string {
+	if rootPaths[r.path] {
+		return r.path
+	}
+	return "/api/v1" + r.path
+}
+
 // routes registers the table on the Fiber app.
 func (g *Gateway) routes() {
 	f := g.fiber
 	f.Use(observe, g.keepAliveGuard)
 	for _, r := range g.table() {
-		path := r.path
-		if !r.root {
-			path = "/api/v1" + path
-		}
+		path := r.fullPath()
 		limit := g.bodyBytes(r.body)
 		handlers := []fiber.Handler{checkLength(limit)}
 		if r.role != public {

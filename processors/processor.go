@@ -155,6 +155,18 @@ func New(cfg Config) (*Processor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create processor session: %w", err)
 	}
+	// The client asks for its producer id only when it first produces,
+	// but a predecessor killed inside a transaction left that
+	// transaction's offsets pending, and until it ends the group's offsets
+	// are unstable: this instance would never fetch a record to produce,
+	// and wait for the transaction timeout. Asking now fences the
+	// predecessor (same transactional id) and aborts its transaction.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, _, err := sess.Client().ProducerID(ctx); err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("cannot initialise the processor's transactional id: %w", err)
+	}
 	return &Processor{cfg: cfg, sess: sess, sleep: sleep, records: records, failures: newRefusals(cfg.MaxProduceAttempts)}, nil
 }
 
@@ -449,6 +461,11 @@ func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 			return nil, 0, 0, err
 		}
 	}
+	scores, err := p.sleepScores(tp, recs.Sleep, &recs.Spans)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	recs.Summaries = append(recs.Summaries, scores...)
 	for i := range recs.Summaries {
 		s := &recs.Summaries[i]
 		ok, err := revise(withSpan(summaryRevision(*s), recs.Spans), &s.Change, &s.Version)

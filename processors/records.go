@@ -53,6 +53,9 @@ const (
 	kindWorkout = "workout"
 	kindSleep   = "sleep"
 	kindSummary = "summary"
+	// kindSleepScore is an internal sleep score (sleepscore.go): tracked
+	// apart so that its session's bedtime can be found.
+	kindSleepScore = "sleep_score"
 )
 
 // DefaultMaxTrackedRecords is how many workouts and sleep sessions the
@@ -72,13 +75,14 @@ type tracked struct {
 	owner   unique.Handle[owner]
 	kind    uint8 // kindCodes
 	deleted bool
+	zone    int16 // the record's offset, minutes east of UTC
 }
 
 // owner is the tenant and user a record belongs to.
 type owner struct{ tenant, user string }
 
 // kindCodes are the kinds of record as tracked keeps them.
-var kindCodes = map[string]uint8{kindWorkout: 1, kindSleep: 2, kindSummary: 3}
+var kindCodes = map[string]uint8{kindWorkout: 1, kindSleep: 2, kindSummary: 3, kindSleepScore: 4}
 
 func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 	return func(b []byte) (tracked, error) {
@@ -87,7 +91,7 @@ func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 			return tracked{}, err
 		}
 		t := tracked{version: st.Version, start: st.StartTime.UnixMilli(), end: st.EndTime.UnixMilli(), deleted: st.Deleted,
-			owner: unique.Make(owner{st.Tenant, st.UserID}), kind: kindCodes[st.Kind]}
+			owner: unique.Make(owner{st.Tenant, st.UserID}), kind: kindCodes[st.Kind], zone: int16(st.ZoneOffset)}
 		// Entries written before end_time existed end where they start.
 		t.end = max(t.end, t.start)
 		_, _ = hex.Decode(t.fingerprint[:], []byte(st.Fingerprint)) // a bad one reads as a change
@@ -99,6 +103,7 @@ func decodeTracked(serde *schemas.Serde) func([]byte) (tracked, error) {
 type revision struct {
 	kind, id, tenant, user string
 	start, end             time.Time
+	zone                   int32
 	version                int64
 	deleted                bool
 	fingerprint            [16]byte
@@ -159,13 +164,13 @@ func (p *Processor) revise(tp rawPartition, r revision) (string, int64, *kgo.Rec
 	value, err := p.cfg.Serde.Encode(schemas.RecordState{
 		ID: r.id, Kind: r.kind, Tenant: r.tenant, UserID: r.user,
 		Fingerprint: hex.EncodeToString(r.fingerprint[:]), Version: version, Deleted: r.deleted,
-		StartTime: r.start, EndTime: r.end, UpdatedAt: r.ingestedAt,
+		StartTime: r.start, EndTime: r.end, ZoneOffset: r.zone, UpdatedAt: r.ingestedAt,
 	})
 	if err != nil {
 		return "", 0, nil, err
 	}
 	p.records.set(state, r.id, tracked{fingerprint: r.fingerprint, version: version, start: r.start.UnixMilli(), end: r.end.UnixMilli(), deleted: r.deleted,
-		owner: unique.Make(owner{r.tenant, r.user}), kind: kindCodes[r.kind]})
+		owner: unique.Make(owner{r.tenant, r.user}), kind: kindCodes[r.kind], zone: int16(r.zone)})
 	return change, version, p.records.record(tp, r.id, value), nil
 }
 
@@ -321,12 +326,16 @@ func sleepRevision(s schemas.Sleep) revision {
 }
 
 // summaryRevision describes a summary for revise; its recorded time is
-// its age and its span.
+// its age and its span. An internal sleep score is of kind sleep_score.
 func summaryRevision(s schemas.Summary) revision {
 	v := s
 	v.Version, v.RawEventID, v.IngestedAt, v.Change = 0, "", time.Time{}, ""
+	kind := kindSummary
+	if s.Source.Provider == ProviderInternal && s.Category == schemas.SummarySleep {
+		kind = kindSleepScore
+	}
 	return revision{
-		kind: kindSummary, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt, end: s.RecordedAt,
+		kind: kind, zone: s.ZoneOffset, id: s.ID, tenant: s.Tenant, user: s.UserID, start: s.RecordedAt, end: s.RecordedAt,
 		version: s.Version, deleted: s.Deleted, fingerprint: contentHash(v), ingestedAt: s.IngestedAt,
 	}
 }

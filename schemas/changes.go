@@ -31,6 +31,7 @@ type RecordState struct {
 	Deleted     bool      `avro:"deleted"`
 	StartTime   time.Time `avro:"start_time"`
 	EndTime     time.Time `avro:"end_time"`
+	ZoneOffset  int32     `avro:"zone_offset"`
 	UpdatedAt   time.Time `avro:"updated_at"`
 }
 

@@ -138,7 +138,7 @@ func process(ctx context.Context, env *app.Env) error {
 		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
 		InstanceID:     env.Config.InstanceID,
 		Compression:    env.Config.KafkaCompression,
-		ExtraOpts:      env.Metrics.KafkaHooks("wearstream-process"),
+		ExtraOpts:      append(env.Metrics.KafkaHooks("wearstream-process"), groupTimeouts()...),
 	})
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func process(ctx context.Context, env *app.Env) error {
 // sink runs the ClickHouse sink until ctx ends.
 func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 	env.Metrics.Register(chsink.Collectors()...)
-	cl, err := kgo.NewClient(append(env.Metrics.KafkaHooks("wearstream-sink"),
+	cl, err := kgo.NewClient(append(append(env.Metrics.KafkaHooks("wearstream-sink"),
 		kgo.SeedBrokers(env.Brokers...),
 		kgo.ConsumerGroup(sinkGroup),
 		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries(), env.Topics.Audit())...),
@@ -157,7 +157,7 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-	)...)
+	), groupMembership(env.Config)...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create sink consumer: %w", err)
 	}
@@ -196,7 +196,9 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Producer:    env.Producer,
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
-		ClientOpts:  env.Metrics.KafkaHooks,
+		ClientOpts: func(group string) []kgo.Opt {
+			return append(env.Metrics.KafkaHooks(group), groupMembership(env.Config)...)
+		},
 	})
 	if err != nil {
 		return err

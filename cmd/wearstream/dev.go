@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -30,7 +31,14 @@ const defaultTenant = "default"
 // runDev runs every component in one process on an embedded Kafka (kfake),
 // schema registry (srfake) and a child ClickHouse, all keeping their data
 // under WEARSTREAM_DATA_DIR so that a restart continues where it stopped.
-func runDev(ctx context.Context, _ []string) error {
+// With --infra-only it runs the embedded infrastructure alone and prints the
+// environment that components started as separate processes need.
+func runDev(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	infraOnly := fs.Bool("infra-only", false, "run only the embedded Kafka, schema registry and ClickHouse, and print the environment components need")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err
@@ -48,63 +56,8 @@ func runDev(ctx context.Context, _ []string) error {
 			stops[i]()
 		}
 	}()
-
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("cannot create data directory: %w", err)
-	}
-	if cfg.SecretKey == "" {
-		if cfg.SecretKey, err = devSecretKey(cfg.DataDir); err != nil {
-			return err
-		}
-	}
-
-	if len(cfg.KafkaBrokers) == 0 {
-		k, err := devstack.StartKafka(devstack.KafkaOptions{Addr: cfg.DevKafkaAddr, DataDir: filepath.Join(cfg.DataDir, "kafka"), Logger: logger})
-		if err != nil {
-			return fmt.Errorf("cannot start embedded kafka on %s (set WEARSTREAM_DEV_KAFKA_ADDR to use another address): %w", cfg.DevKafkaAddr, err)
-		}
-		stops = append(stops, k.Close)
-		cfg.KafkaBrokers = k.Addrs()
-	}
-
-	if cfg.SchemaRegistryURL == "" {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBrokers...))
-		if err != nil {
-			return err
-		}
-		stops = append(stops, cl.Close)
-		persist, load := devstack.SchemaLog(cl, "")
-		stored, err := load(ctx)
-		if err != nil {
-			return fmt.Errorf("cannot load stored schemas: %w", err)
-		}
-		reg, err := devstack.StartRegistry(devstack.RegistryOptions{Addr: cfg.DevSchemaRegistryAddr, Persist: persist, Seed: stored})
-		if err != nil {
-			return fmt.Errorf("cannot start embedded schema registry on %s (set WEARSTREAM_DEV_SCHEMA_REGISTRY_ADDR to use another address): %w", cfg.DevSchemaRegistryAddr, err)
-		}
-		stops = append(stops, reg.Close)
-		cfg.SchemaRegistryURL = reg.URL()
-	}
-
-	if cfg.ClickHouseAddr == "" {
-		if !chserver.Available("") {
-			return errors.New("no ClickHouse: install it (apt-get install clickhouse-server) or set CLICKHOUSE_ADDR to a running server")
-		}
-		ch, err := chserver.Start(ctx, chserver.Options{
-			Dir:      filepath.Join(cfg.DataDir, "clickhouse"),
-			TCPPort:  cfg.DevClickHousePort,
-			HTTPPort: cfg.DevClickHousePort + 1,
-			Logger:   logger,
-		})
-		if err != nil {
-			return fmt.Errorf("cannot start clickhouse: %w", err)
-		}
-		stops = append(stops, func() {
-			if err := ch.Stop(); err != nil {
-				logger.Warn("clickhouse did not stop cleanly", "err", err)
-			}
-		})
-		cfg.ClickHouseAddr = ch.Addr
+	if cfg, err = startInfra(ctx, cfg, logger, &stops); err != nil {
+		return err
 	}
 
 	env, err := app.Open(ctx, cfg, logger)
@@ -121,6 +74,12 @@ func runDev(ctx context.Context, _ []string) error {
 	key, err := bootstrap(ctx, env)
 	if err != nil {
 		return err
+	}
+	if *infraOnly {
+		printInfra(cfg, key)
+		<-ctx.Done()
+		logger.Info("stopping")
+		return nil
 	}
 	ln, err := listen(env)
 	if err != nil {
@@ -157,6 +116,71 @@ func runDev(ctx context.Context, _ []string) error {
 	default:
 		return nil
 	}
+}
+
+// startInfra starts what cfg does not point at: the embedded Kafka, the
+// schema registry and a child ClickHouse, and the dev secret key. It returns
+// cfg with their addresses; stops gets what stops them, in start order.
+func startInfra(ctx context.Context, cfg config.Config, logger *slog.Logger, stops *[]func()) (config.Config, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return cfg, fmt.Errorf("cannot create data directory: %w", err)
+	}
+	var err error
+	if cfg.SecretKey == "" {
+		if cfg.SecretKey, err = devSecretKey(cfg.DataDir); err != nil {
+			return cfg, err
+		}
+	}
+
+	if len(cfg.KafkaBrokers) == 0 {
+		k, err := devstack.StartKafka(devstack.KafkaOptions{Addr: cfg.DevKafkaAddr, DataDir: filepath.Join(cfg.DataDir, "kafka"), Logger: logger})
+		if err != nil {
+			return cfg, fmt.Errorf("cannot start embedded kafka on %s (set WEARSTREAM_DEV_KAFKA_ADDR to use another address): %w", cfg.DevKafkaAddr, err)
+		}
+		*stops = append(*stops, k.Close)
+		cfg.KafkaBrokers = k.Addrs()
+	}
+
+	if cfg.SchemaRegistryURL == "" {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBrokers...))
+		if err != nil {
+			return cfg, err
+		}
+		*stops = append(*stops, cl.Close)
+		persist, load := devstack.SchemaLog(cl, "")
+		stored, err := load(ctx)
+		if err != nil {
+			return cfg, fmt.Errorf("cannot load stored schemas: %w", err)
+		}
+		reg, err := devstack.StartRegistry(devstack.RegistryOptions{Addr: cfg.DevSchemaRegistryAddr, Persist: persist, Seed: stored})
+		if err != nil {
+			return cfg, fmt.Errorf("cannot start embedded schema registry on %s (set WEARSTREAM_DEV_SCHEMA_REGISTRY_ADDR to use another address): %w", cfg.DevSchemaRegistryAddr, err)
+		}
+		*stops = append(*stops, reg.Close)
+		cfg.SchemaRegistryURL = reg.URL()
+	}
+
+	if cfg.ClickHouseAddr == "" {
+		if !chserver.Available("") {
+			return cfg, errors.New("no ClickHouse: install it (apt-get install clickhouse-server) or set CLICKHOUSE_ADDR to a running server")
+		}
+		ch, err := chserver.Start(ctx, chserver.Options{
+			Dir:      filepath.Join(cfg.DataDir, "clickhouse"),
+			TCPPort:  cfg.DevClickHousePort,
+			HTTPPort: cfg.DevClickHousePort + 1,
+			Logger:   logger,
+		})
+		if err != nil {
+			return cfg, fmt.Errorf("cannot start clickhouse: %w", err)
+		}
+		*stops = append(*stops, func() {
+			if err := ch.Stop(); err != nil {
+				logger.Warn("clickhouse did not stop cleanly", "err", err)
+			}
+		})
+		cfg.ClickHouseAddr = ch.Addr
+	}
+	return cfg, nil
 }
 
 // devSecretKey reads the dev encryption key from the data directory, making
@@ -217,4 +241,31 @@ wearstream dev is running (Ctrl-C stops everything)
 		fmt.Printf("  API key          created on first start; make another with: wearstream admin key create -tenant %s\n\n", defaultTenant)
 	}
 	slog.Debug("dev configuration", "config", cfg.DataDir)
+}
+
+// printInfra prints the environment of a component that runs against the
+// embedded infrastructure, as shell exports.
+func printInfra(cfg config.Config, key string) {
+	fmt.Printf(`
+wearstream dev --infra-only is running (Ctrl-C stops it); start components with this environment:
+
+export KAFKA_BROKERS=%s
+export SCHEMA_REGISTRY_URL=%s
+export CLICKHOUSE_ADDR=%s
+export CLICKHOUSE_DATABASE=%s
+export WEARSTREAM_SECRET_KEY=%s
+export WEARSTREAM_TOPIC_PREFIX=%s
+export WEARSTREAM_PARTITIONS=%d
+export WEARSTREAM_REPLICATION_FACTOR=%d
+export WEARSTREAM_WEBHOOKS_ALLOW_PRIVATE=%t
+`, strings.Join(cfg.KafkaBrokers, ","), cfg.SchemaRegistryURL, cfg.ClickHouseAddr, cfg.ClickHouseDatabase,
+		cfg.SecretKey, cfg.TopicPrefix, cfg.Partitions, cfg.ReplicationFactor, cfg.WebhooksAllowPrivate)
+	switch {
+	case key != "" && key == cfg.BootstrapAPIKey:
+		fmt.Printf("# API key: the value of WEARSTREAM_BOOTSTRAP_API_KEY (tenant %q)\n\n", defaultTenant)
+	case key != "":
+		fmt.Printf("# API key: %s   (tenant %q, admin; shown once, store it now)\n\n", key, defaultTenant)
+	default:
+		fmt.Printf("# API key: created on first start; make another with: wearstream admin key create -tenant %s\n\n", defaultTenant)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -94,8 +95,10 @@ func TestDevRestartsOnSameData(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		checkOpenAPI(t, req, resp, raw)
 		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
+		_ = json.Unmarshal(raw, &out)
 		return resp.StatusCode, out
 	}
 	var userID string
@@ -128,4 +131,56 @@ func processesMentioning(s string) []string {
 		}
 	}
 	return pids
+}
+
+// TestDevStartsAfterKill kills `wearstream dev` with SIGKILL and starts it
+// again at once on the same data directory, while the old ClickHouse child
+// may still be shutting down: the new one starts, and stops within 10 s of
+// SIGTERM.
+func TestDevStartsAfterKill(t *testing.T) {
+	if !chserver.Available("") {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("clickhouse-server is not installed")
+		}
+		t.Skip("clickhouse-server is not installed")
+	}
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, false))
+	dev := newProc("dev", bin, dir, map[string]string{
+		"WEARSTREAM_DATA_DIR":                 filepath.Join(dir, "data"),
+		"WEARSTREAM_HTTP_ADDR":                httpAddr,
+		"WEARSTREAM_DEV_KAFKA_ADDR":           fmt.Sprintf("127.0.0.1:%d", freePort(t, false)),
+		"WEARSTREAM_DEV_SCHEMA_REGISTRY_ADDR": fmt.Sprintf("127.0.0.1:%d", freePort(t, false)),
+		"WEARSTREAM_DEV_CLICKHOUSE_PORT":      fmt.Sprint(freePort(t, true)),
+		"WEARSTREAM_BOOTSTRAP_API_KEY":        "sk-dev-test-key",
+		"WEARSTREAM_LOG_LEVEL":                "warn",
+	}, "dev")
+	t.Cleanup(dev.stop)
+	ready := func() bool {
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}
+	if err := dev.start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "dev readiness", ready)
+	dev.kill()
+	if err := dev.start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "dev readiness after a kill -9", func() bool {
+		if !dev.running() {
+			t.Fatalf("dev stopped after a kill -9 of its predecessor:\n%s", dev.logTail(20))
+		}
+		return ready()
+	})
+	if took, ok := dev.terminate(10 * time.Second); !ok {
+		t.Fatalf("dev did not stop within 10 s of SIGTERM (%s):\n%s", took, dev.logTail(20))
+	}
+	waitFor(t, "the ClickHouse child to exit", func() bool { return len(processesMentioning(dir)) == 0 })
 }

@@ -146,6 +146,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		raw, _ := io.ReadAll(resp.Body)
+		checkOpenAPI(t, req, resp, raw)
 		if resp.StatusCode != want {
 			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
 		}

@@ -9,6 +9,7 @@ import (
 
 // ingestWorker runs one ingest worker (jobs, polls, backfills) until ctx ends.
 func ingestWorker(ctx context.Context, env *app.Env, opts ...jobs.Option) error {
+	opts = append([]jobs.Option{jobs.WithGroupOpts(groupMembership(env.Config)...)}, opts...)
 	return jobs.NewWorker(env, opts...).Run(ctx)
 }
 

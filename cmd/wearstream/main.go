@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	// Providers register themselves with the ingest registry.
 	_ "github.com/wearstream/wearstream/ingest/applexml"
@@ -29,6 +30,7 @@ Usage: wearstream <command> [arguments]
 
 Commands:
   dev        run everything in one process on an embedded Kafka, schema registry and ClickHouse
+             (--infra-only: only those three, for components run as separate processes)
   gateway    run the HTTP gateway
   process    run a raw-to-canonical processor
   sink       run the ClickHouse sink
@@ -73,8 +75,32 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go exitAfterStopDeadline(ctx, stop)
 	if err := cmd(ctx, os.Args[2:]); err != nil {
 		fmt.Fprintf(os.Stderr, "wearstream %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
+}
+
+// stopDeadline is how long a command may take to stop after SIGTERM or
+// Ctrl-C before the process exits anyway: a consumer stuck in a rebalance or
+// a transaction must not hold a deploy or a test for minutes. Offsets not
+// yet committed are simply processed again by the next member.
+const stopDeadline = 8 * time.Second
+
+// exitAfterStopDeadline waits for the stop signal, then exits the process
+// with status 1 if it is still running stopDeadline later, or at once on a
+// second signal.
+func exitAfterStopDeadline(ctx context.Context, stop func()) {
+	<-ctx.Done()
+	stop() // the next signal is delivered again
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	select {
+	case <-time.After(stopDeadline):
+		fmt.Fprintf(os.Stderr, "wearstream %s: did not stop within %s of the signal, exiting\n", os.Args[1], stopDeadline)
+	case <-again:
+		fmt.Fprintf(os.Stderr, "wearstream %s: second signal, exiting\n", os.Args[1])
+	}
+	os.Exit(1)
 }

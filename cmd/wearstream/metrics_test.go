@@ -45,6 +45,7 @@ func (s *providerStack) scrape() (string, map[string]*dto.MetricFamily) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(s.t, nil, resp, body)
 	if resp.StatusCode != 200 {
 		s.t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
 	}

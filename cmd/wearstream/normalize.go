@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -25,18 +26,24 @@ func runNormalize(_ context.Context, args []string) error {
 	if *provider == "" || fs.NArg() != 1 {
 		return errors.New("usage: wearstream normalize --provider P FILE")
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	return normalizeFile(os.Stdout, os.Stderr, *provider, fs.Arg(0))
+}
+
+// normalizeFile writes the records of one payload file to out and the
+// skipped items to errOut.
+func normalizeFile(out, errOut io.Writer, provider, path string) error {
+	body, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	recs, err := processors.Normalize(schemas.RawEvent{
-		ID: "normalize", Tenant: "cli", Provider: *provider, Kind: string(schemas.KindImport),
+		ID: "normalize", Tenant: "cli", Provider: provider, Kind: string(schemas.KindImport),
 		UserID: "00000000-0000-0000-0000-000000000000", ReceivedAt: time.Now().UTC(), Body: body,
 	})
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(out)
 	emit := func(kind string, msgs []webhooks.Message) error {
 		if len(msgs) == 0 {
 			return nil
@@ -60,13 +67,21 @@ func runNormalize(_ context.Context, args []string) error {
 			return err
 		}
 	}
+	// The provider's scores, then Open Wearables' sleep score of each main
+	// session, scored here without the user's earlier bedtimes (the
+	// processor has them), so with consistency 0.
+	for _, sum := range append(recs.Summaries, processors.SleepScores(recs.Sleep)...) {
+		if err := emit("summary", webhooks.SummaryMessages(sum)); err != nil {
+			return err
+		}
+	}
 	for _, b := range recs.Samples {
 		if err := enc.Encode(samplesLine(b)); err != nil {
 			return err
 		}
 	}
 	for reason, n := range recs.Skipped {
-		fmt.Fprintf(os.Stderr, "skipped %d: %s\n", n, reason)
+		fmt.Fprintf(errOut, "skipped %d: %s\n", n, reason)
 	}
 	return nil
 }

@@ -160,6 +160,7 @@ func (s *providerStack) call(method, path string, body []byte, headers map[strin
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(s.t, req, resp, raw)
 	if resp.StatusCode != want {
 		s.t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
 	}

@@ -1,6 +1,7 @@
 // Package garmin normalises the summaries that Garmin's Health and Activity
 // APIs push (providers.md §1, open-wearables.md §5.6) into canonical
-// samples, workouts and sleep sessions. It registers the provider garmin.
+// samples, workouts, sleep sessions and Garmin's scores (sleep, stress,
+// body battery; score.go). It registers the provider garmin.
 //
 // A push body is a JSON object keyed by summary type ("dailies", "sleeps",
 // "activities", ...), each an array of items that carry the Garmin userId.

@@ -7,7 +7,8 @@ package garmin
 // minutes come from Garmin's stage durations, or from the intervals when
 // the durations are absent; a night without either has no stages. The
 // naps Garmin lists in a summary become sleep sessions of their own with
-// IsNap set. Sleep SpO2 and respiration maps become samples.
+// IsNap set. Sleep SpO2 and respiration maps become samples; the night's
+// score becomes a Summary (score.go).
 
 import (
 	"encoding/json"
@@ -89,6 +90,7 @@ func (n *normalizer) sleep(raw json.RawMessage) {
 		out.EfficiencyPercent = &eff
 	}
 	n.out.Sleep = append(n.out.Sleep, out)
+	n.sleepScore(&s, sleepKey(&s, start), end, zone)
 
 	// Sleep SpO2 and respiration are offsets from Garmin's start, not from
 	// the earliest interval.

@@ -34,31 +34,41 @@ var commonUnused = []string{"userAccessToken", "uploadStartTimeInSeconds", "uplo
 // dailySummary is an item of "dailies": one user's local day so far.
 type dailySummary struct {
 	common
-	Steps             *float64     `json:"steps"`
-	Pushes            *float64     `json:"pushes"`
-	Distance          *float64     `json:"distanceInMeters"`
-	PushDistance      *float64     `json:"pushDistanceInMeters"`
-	ActiveTime        *float64     `json:"activeTimeInSeconds"`
-	ActiveKcal        *float64     `json:"activeKilocalories"`
-	BMRKcal           *float64     `json:"bmrKilocalories"`
-	ModerateIntensity *float64     `json:"moderateIntensityDurationInSeconds"`
-	VigorousIntensity *float64     `json:"vigorousIntensityDurationInSeconds"`
-	FloorsClimbed     *float64     `json:"floorsClimbed"`
-	RestingHeartRate  *float64     `json:"restingHeartRateInBeatsPerMinute"`
-	AverageStress     *float64     `json:"averageStressLevel"`
-	HeartRate         offsetSeries `json:"timeOffsetHeartRateSamples"`
-	Stress            offsetSeries `json:"timeOffsetStressLevelValues"`
-	BodyBattery       offsetSeries `json:"timeOffsetBodyBatteryValues"`
+	Steps             *float64 `json:"steps"`
+	Pushes            *float64 `json:"pushes"`
+	Distance          *float64 `json:"distanceInMeters"`
+	PushDistance      *float64 `json:"pushDistanceInMeters"`
+	ActiveTime        *float64 `json:"activeTimeInSeconds"`
+	ActiveKcal        *float64 `json:"activeKilocalories"`
+	BMRKcal           *float64 `json:"bmrKilocalories"`
+	ModerateIntensity *float64 `json:"moderateIntensityDurationInSeconds"`
+	VigorousIntensity *float64 `json:"vigorousIntensityDurationInSeconds"`
+	FloorsClimbed     *float64 `json:"floorsClimbed"`
+	RestingHeartRate  *float64 `json:"restingHeartRateInBeatsPerMinute"`
+	AverageStress     *float64 `json:"averageStressLevel"`
+	// The day's stress score and body battery (score.go).
+	MaxStress            *float64     `json:"maxStressLevel"`
+	StressDuration       *float64     `json:"stressDurationInSeconds"`
+	RestStressDuration   *float64     `json:"restStressDurationInSeconds"`
+	ActiveStressDuration *float64     `json:"activityStressDurationInSeconds"`
+	LowStressDuration    *float64     `json:"lowStressDurationInSeconds"`
+	MediumStressDuration *float64     `json:"mediumStressDurationInSeconds"`
+	HighStressDuration   *float64     `json:"highStressDurationInSeconds"`
+	StressQualifier      string       `json:"stressQualifier"`
+	BodyBatteryHighest   *float64     `json:"bodyBatteryHighestValue"`
+	BodyBatteryLowest    *float64     `json:"bodyBatteryLowestValue"`
+	BodyBatteryCharged   *float64     `json:"bodyBatteryChargedValue"`
+	BodyBatteryDrained   *float64     `json:"bodyBatteryDrainedValue"`
+	HeartRate            offsetSeries `json:"timeOffsetHeartRateSamples"`
+	Stress               offsetSeries `json:"timeOffsetStressLevelValues"`
+	BodyBattery          offsetSeries `json:"timeOffsetBodyBatteryValues"`
 }
 
 var dailyUnused = []string{
 	"activityType", "minHeartRateInBeatsPerMinute", "averageHeartRateInBeatsPerMinute",
-	"maxHeartRateInBeatsPerMinute", "maxStressLevel", "stressDurationInSeconds",
-	"restStressDurationInSeconds", "activityStressDurationInSeconds", "lowStressDurationInSeconds",
-	"mediumStressDurationInSeconds", "highStressDurationInSeconds", "stressQualifier",
+	"maxHeartRateInBeatsPerMinute",
 	"stepsGoal", "pushesGoal", "intensityDurationGoalInSeconds", "floorsClimbedGoal",
-	"netKilocaloriesGoal", "consumedCalories", "bodyBatteryChargedValue", "bodyBatteryDrainedValue",
-	"bodyBatteryHighestValue", "bodyBatteryLowestValue", "source",
+	"netKilocaloriesGoal", "consumedCalories", "source",
 }
 
 // epochSummary is an item of "epochs": one activity type's share of a
@@ -89,11 +99,14 @@ type sleepSummary struct {
 	SpO2         offsetSeries          `json:"timeOffsetSleepSpo2"`
 	Respiration  offsetSeries          `json:"timeOffsetSleepRespiration"`
 	Naps         []nap                 `json:"naps"`
+	// The night's score and its parts, read leniently (score.go).
+	OverallScore json.RawMessage `json:"overallSleepScore"`
+	SubScores    json.RawMessage `json:"sleepScores"`
 }
 
 var sleepUnused = []string{
 	"unmeasurableSleepInSeconds", "totalNapDurationInSeconds", "validation",
-	"overallSleepScore", "sleepScores", "remSleepDurationInSeconds",
+	"remSleepDurationInSeconds",
 }
 
 // timeSpan is one interval of a sleep level.

@@ -48,6 +48,7 @@ func (n *normalizer) daily(raw json.RawMessage) {
 	n.addOffsets(wellnessSource, "heart_rate", start, zone, d.HeartRate)
 	n.addOffsets(wellnessSource, "garmin_stress_level", start, zone, d.Stress)
 	n.addOffsets(wellnessSource, "garmin_body_battery", start, zone, d.BodyBattery)
+	n.dailyScores(&d, start, zone)
 }
 
 // epochWindow is the sum of the epoch items of one 15-minute window: Garmin

@@ -47,6 +47,7 @@ type Worker struct {
 	logger   *slog.Logger
 	tick     time.Duration
 	limiters map[string]*ingest.Limiter
+	group    []kgo.Opt // extra consumer group options
 
 	mu         sync.Mutex
 	owned      map[int32]bool
@@ -59,6 +60,12 @@ type Option func(*Worker)
 
 // WithHTTPClient sets the client of provider requests.
 func WithHTTPClient(c *http.Client) Option { return func(w *Worker) { w.http = c } }
+
+// WithGroupOpts adds client options to the worker's consumer group client
+// (static membership, session timeout).
+func WithGroupOpts(opts ...kgo.Opt) Option {
+	return func(w *Worker) { w.group = append(w.group, opts...) }
+}
 
 // WithTick sets how often the scheduler looks for due connections (by
 // default a tenth of the poll interval, at most a minute).
@@ -86,7 +93,7 @@ func NewWorker(env *app.Env, opts ...Option) *Worker {
 // Run consumes jobs and schedules polls until ctx ends.
 func (w *Worker) Run(ctx context.Context) error {
 	topic := w.env.Topics.IngestJobs()
-	cl, err := kgo.NewClient(append(w.env.Metrics.KafkaHooks("wearstream-ingest"),
+	cl, err := kgo.NewClient(append(append(w.env.Metrics.KafkaHooks("wearstream-ingest"),
 		kgo.SeedBrokers(w.env.Brokers...),
 		kgo.ConsumerGroup(Group),
 		kgo.ConsumeTopics(topic),
@@ -98,7 +105,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}),
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { w.assign(m[topic], false) }),
 		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { w.assign(m[topic], false) }),
-	)...)
+	), w.group...)...)
 	if err != nil {
 		return fmt.Errorf("cannot create ingest consumer: %w", err)
 	}

@@ -37,8 +37,8 @@
 // The day-level endpoints name no device: their whole-day values come
 // from "polar:daily" and everything else from "polar:account".
 //
-// What is left out, for want of a canonical record: the sleep score and its
-// components, the nightly recharge status and ANS charge, training load,
+// Scores: the sleep score and the nightly recharge status become Summaries
+// (score.go). What is left out, for want of a canonical record: training load,
 // heart-rate zones, routes and exercise sample types other than heart
 // rate, speed, cadence, altitude and power.
 package polar

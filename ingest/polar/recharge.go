@@ -11,8 +11,8 @@ package polar
 // When a night has no samples, its average (heart_rate_variability_avg,
 // breathing_rate_avg) becomes one sample at the date's local midnight from
 // the source "polar:daily".
-// The recharge status, ANS charge, average heart rate and beat-to-beat
-// interval are health scores or have no series; they are left out.
+// The recharge status becomes a recovery Summary, with the ANS charge and
+// the night's averages as its components (score.go).
 
 import (
 	"encoding/json"
@@ -30,10 +30,15 @@ type recharge struct {
 	BreathingRateAvg        number            `json:"breathing_rate_avg"`
 	HRVSamples              map[string]number `json:"hrv_samples"`
 	BreathingSamples        map[string]number `json:"breathing_samples"`
+	// The recovery score and its parts (score.go).
+	Status          number `json:"nightly_recharge_status"`
+	ANSCharge       number `json:"ans_charge"`
+	ANSChargeStatus number `json:"ans_charge_status"`
+	HeartRateAvg    number `json:"heart_rate_avg"`
+	BeatToBeatAvg   number `json:"beat_to_beat_avg"`
 }
 
-// rechargeFields are the nightly recharge fields Polar documents; the ones
-// not read above are known and deliberately not kept.
+// rechargeFields are the nightly recharge fields Polar documents.
 var rechargeFields = ingest.SetOf("polar_user", "date", "heart_rate_avg", "beat_to_beat_avg",
 	"heart_rate_variability_avg", "breathing_rate_avg", "nightly_recharge_status", "ans_charge",
 	"ans_charge_status", "hrv_samples", "breathing_samples")
@@ -54,6 +59,7 @@ func (n *normalizer) recharge(raw []byte, keys map[string]json.RawMessage) error
 	n.Out.SkipUnknown(kindRecharge, keys, rechargeFields)
 	n.nightSeries("hrv sample", "heart_rate_variability_rmssd", date, r.HRVSamples, r.HeartRateVariabilityAvg)
 	n.nightSeries("breathing sample", "respiratory_rate", date, r.BreathingSamples, r.BreathingRateAvg)
+	n.rechargeScore(&r, date)
 	return nil
 }
 

@@ -20,8 +20,8 @@ package polar
 //   - IsNap: Polar reports nights; a session shorter than 3 h that starts
 //     between 09:00 and 20:00 local time is flagged as a nap.
 //
-// The sleep score, its group scores, sleep charge and continuity are health
-// scores, for which there is no canonical record yet.
+// The sleep score becomes a Summary, with its group scores, sleep charge
+// and continuity as components (score.go).
 
 import (
 	"encoding/json"
@@ -45,6 +45,13 @@ type night struct {
 	TotalInterruptionDuration number            `json:"total_interruption_duration"`
 	Hypnogram                 map[string]number `json:"hypnogram"`
 	HeartRateSamples          map[string]number `json:"heart_rate_samples"`
+	// The night's score and its parts (score.go).
+	SleepScore             number `json:"sleep_score"`
+	SleepCharge            number `json:"sleep_charge"`
+	Continuity             number `json:"continuity"`
+	GroupDurationScore     number `json:"group_duration_score"`
+	GroupSolidityScore     number `json:"group_solidity_score"`
+	GroupRegenerationScore number `json:"group_regeneration_score"`
 }
 
 // nightFields are the sleep fields Polar documents; the ones not read
@@ -147,6 +154,7 @@ func (n *normalizer) sleep(raw []byte, keys map[string]json.RawMessage) error {
 		IngestedAt:           n.Ingested,
 	}
 	n.Out.Sleep = append(n.Out.Sleep, out)
+	n.sleepScore(&s, key, src, end, zone)
 
 	for clock, bpm := range s.HeartRateSamples {
 		t, ok := n.nightTime("sleep heart rate", clock, localStart, localEnd)

@@ -12,8 +12,8 @@ package suunto
 // no reading, and a value above 1 is taken as already a percentage), HRV →
 // heart_rate_variability_rmssd (ms; 0 is no reading).
 //
-// Recovery entries (Balance 0–1, StressState 1–4) are health scores, for
-// which there is no canonical record yet: each is counted as skipped.
+// Recovery entries (Balance 0–1, StressState 1–4) become recovery
+// Summaries (score.go).
 
 import (
 	"encoding/json"
@@ -78,8 +78,7 @@ func (n *normalizer) sample247(raw []byte, typ string) {
 	case kindSleep:
 		n.sleep(&e)
 	case kindRecovery:
-		n.Out.SkipUnknown(kind, e.keys, recoveryFields)
-		n.Out.Skip("24/7 recovery sample (no canonical health score record)")
+		n.recovery(&e)
 	default:
 		n.activity(&e)
 	}

@@ -72,9 +72,41 @@ func TestActivityMarkers(t *testing.T) {
 
 func TestRecoveryFixture(t *testing.T) {
 	recs := normalizeFixture(t, "suunto_webhook_247_recovery.json")
-	if recs.Len() != 0 || recs.Skipped["24/7 recovery sample (no canonical health score record)"] != 2 || len(recs.Skipped) != 1 {
-		t.Errorf("%d records, skipped %v", recs.Len(), recs.Skipped)
+	if len(recs.Summaries) != 2 || len(recs.Skipped) != 0 {
+		t.Fatalf("%d summaries, skipped %v", len(recs.Summaries), recs.Skipped)
 	}
+	s := recs.Summaries[0]
+	if s.Category != schemas.SummaryRecovery || *s.Value != 74 || s.Qualifier != "relaxing" || s.Date != "2026-05-17" ||
+		!s.RecordedAt.Equal(ingesttest.UTC("2026-05-17T07:30:00Z")) || s.ZoneOffset != 120 {
+		t.Errorf("recovery %+v, want 74 relaxing at 09:30 +02:00", s)
+	}
+}
+
+func TestRecoveryEntries(t *testing.T) {
+	f := func(entry string, want float64, skipped string) {
+		t.Helper()
+		body := `{"type":"SUUNTO_247_RECOVERY_CREATED","username":"u","samples":[{"timestamp":"2026-05-17T23:30:00-05:00","entryData":` + entry + `}]}`
+		recs, err := Normalize(testContext(), []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if skipped != "" && recs.Skipped[skipped] != 1 {
+			t.Errorf("%s: skipped %v, want %q", entry, recs.Skipped, skipped)
+		}
+		switch {
+		case want < 0 && len(recs.Summaries) != 0:
+			t.Errorf("%s: %d summaries, want none", entry, len(recs.Summaries))
+		case want >= 0 && (len(recs.Summaries) != 1 || *recs.Summaries[0].Value != want || recs.Summaries[0].Date != "2026-05-17"):
+			t.Errorf("%s: summaries %+v, want %v on 2026-05-17 (local day)", entry, recs.Summaries, want)
+		}
+	}
+	f(`{"Balance":0.5}`, 50, "")
+	f(`{"Balance":80,"StressState":2}`, 80, "")
+	f(`{"Balance":0.5,"StressState":9}`, 50, "invalid 24/7 recovery StressState")
+	f(`{"StressState":1}`, -1, "24/7 recovery without Balance")
+	f(`{"Balance":-0.1}`, -1, "invalid 24/7 recovery Balance")
+	f(`{"Balance":101}`, -1, "invalid 24/7 recovery Balance")
+	f(`{"Balance":"x"}`, -1, "invalid 24/7 recovery Balance")
 }
 
 func TestSleepFixture(t *testing.T) {

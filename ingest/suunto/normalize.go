@@ -34,9 +34,9 @@
 // rate, average HRV) come from "suunto:daily", so that they never share a
 // timestamp, and with it an identity, with the 24/7 samples.
 //
-// What is left out, for want of a canonical record: the recovery balance
-// and stress state, the sleep quality score, training stress scores,
-// recovery time, routes and positions.
+// Scores: the 24/7 recovery balance and the sleep quality score become
+// Summaries (score.go). What is left out, for want of a canonical record:
+// training stress scores, recovery time, routes and positions.
 package suunto
 
 import (

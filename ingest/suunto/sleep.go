@@ -17,8 +17,8 @@ package suunto
 //     from "suunto:daily".
 //
 // Suunto gives no stage intervals. HRAvg (a night average, not a heart
-// rate sample), MaxSpo2 (a maximum, not a saturation sample) and
-// SleepQualityScore (a health score) are left out.
+// rate sample) and MaxSpo2 (a maximum, not a saturation sample) are left
+// out; SleepQualityScore becomes a Summary (score.go).
 
 import (
 	"encoding/json"
@@ -39,6 +39,7 @@ type sleepEntry struct {
 	AvgHRV             number `json:"AvgHRV"`
 	IsNap              *bool  `json:"IsNap"`
 	SleepID            text   `json:"SleepId"`
+	SleepQualityScore  number `json:"SleepQualityScore"`
 }
 
 var sleepFields = ingest.SetOf("BedtimeStart", "BedtimeEnd", "Duration", "DeepSleepDuration", "LightSleepDuration",
@@ -133,6 +134,8 @@ func (n *normalizer) sleep(e *entry247) {
 		RawEventID:           n.Ctx.RawEventID,
 		IngestedAt:           n.Ingested,
 	})
+
+	n.sleepScore(s.SleepQualityScore, key, end, zone)
 
 	night := func(field, series string, x number) {
 		switch {

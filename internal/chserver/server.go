@@ -117,6 +117,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "data", "tmp"), 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create clickhouse dir: %w", err)
 	}
+	if err := stopOrphan(dir, opts.Logger); err != nil {
+		return nil, err
+	}
 	settings := configSettings{
 		console:     opts.Stdout != nil,
 		lowCardFlag: needsLowCardinalityFlag(binaryVersion(ctx, opts.Binary)),
@@ -179,6 +182,10 @@ func start(ctx context.Context, opts Options, settings configSettings) (*Server,
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
+	if err := writePID(opts.Dir, s.PID); err != nil {
+		_ = s.Stop()
+		return nil, err
+	}
 
 	began := time.Now()
 	if err := s.waitReady(ctx); err != nil {
@@ -231,6 +238,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 // connections first: the server waits about 10 s for open ones.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		defer removePID(s.Dir)
 		select {
 		case <-s.exited:
 			return

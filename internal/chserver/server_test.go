@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,37 @@ func TestTestServerAndNewDatabase(t *testing.T) {
 	}
 	if n != 0 {
 		t.Fatalf("database %s not dropped after its test", db)
+	}
+}
+
+// TestStartStopsOrphanedServer starts a server on a directory where the
+// previous server still runs, as after a kill -9 of its parent: the new
+// start stops the old server and starts on the same ports and data.
+func TestStartStopsOrphanedServer(t *testing.T) {
+	skipWithoutBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	old, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { _ = old.Stop() })
+	tcp, _ := strconv.Atoi(old.Addr[strings.LastIndexByte(old.Addr, ':')+1:])
+	http, _ := strconv.Atoi(old.HTTPAddr[strings.LastIndexByte(old.HTTPAddr, ':')+1:])
+
+	// The old server is left running, as its parent would have left it.
+	srv, err := Start(ctx, Options{Dir: dir, TCPPort: tcp, HTTPPort: http})
+	if err != nil {
+		t.Fatalf("Start over an orphaned server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	select {
+	case <-old.Exited():
+	default:
+		t.Fatalf("the orphaned server pid %d still runs", old.PID)
+	}
+	if err := open(t, srv.Addr, "default").Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
 	}
 }

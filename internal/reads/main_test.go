@@ -33,7 +33,7 @@ func newFixture(t *testing.T) *fixture {
 	db := srv.NewDatabase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := chsink.Connect(ctx, srv.Addr, db)
+	conn, err := chsink.Connect(ctx, srv.Addr, db, chserver.Tagged(db))
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -41,6 +41,15 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := chsink.Migrate(ctx, conn, nil); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
+	// Every query the test sent, on current ClickHouse too (chdb), with
+	// the same answers as 18.16 gives.
+	t.Cleanup(func() {
+		schema, err := chsink.Schema()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.ReplayOnCurrent(t, db, schema, nil)
+	})
 	return &fixture{t: t, conn: conn, reader: New(conn)}
 }
 
