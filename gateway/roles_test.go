@@ -68,6 +68,9 @@ var wantRoles = map[string]string{
 	"GET /api/v1/webhooks/endpoints":                       "member",
 	"GET /api/v1/webhooks/endpoints/:id":                   "member",
 
+	"POST /api/v1/api-keys":                             "admin",
+	"GET /api/v1/api-keys":                              "admin",
+	"DELETE /api/v1/api-keys/:id":                       "admin",
 	"POST /api/v1/applications":                         "admin",
 	"GET /api/v1/applications":                          "admin",
 	"GET /api/v1/applications/:app_id":                  "admin",

@@ -183,6 +183,9 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/providers/:provider/users/:user_id/sync", role: RoleMember, handler: g.syncNow},
 		{method: "POST", path: "/users/:user_id/invitation-code", role: RoleMember, handler: g.createInvitationCode},
 
+		{method: "POST", path: "/api-keys", role: RoleAdmin, body: bodyJSON, handler: g.createAPIKey},
+		{method: "GET", path: "/api-keys", role: RoleAdmin, handler: g.listAPIKeys},
+		{method: "DELETE", path: "/api-keys/:id", role: RoleAdmin, handler: g.revokeAPIKey},
 		{method: "POST", path: "/applications", role: RoleAdmin, body: bodyJSON, handler: g.createApplication},
 		{method: "GET", path: "/applications", role: RoleAdmin, handler: g.listApplications},
 		{method: "GET", path: "/applications/:app_id", role: RoleAdmin, handler: g.getApplication},

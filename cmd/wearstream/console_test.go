@@ -268,7 +268,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		`[...document.querySelectorAll("#attempts td")].some(td => td.textContent.includes("manual"))`)
 	run("the log after the resend", shot("08-endpoint-resent"))
 
-	for _, page := range []string{"credentials", "providers", "priorities"} {
+	for _, page := range []string{"providers", "priorities"} {
 		run(page,
 			chromedp.Navigate(s.api+"/console/#/"+page),
 			chromedp.WaitVisible("main table, main .empty", chromedp.ByQuery),
@@ -278,6 +278,53 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Sleep(500*time.Millisecond), shot("10-overview-after"))
 	if hits.Load() < 2 {
 		t.Fatalf("the receiver got %d requests, want a delivery and its resend", hits.Load())
+	}
+
+	// A read key made on the Credentials page: what read may not do is not
+	// offered; revoked while in use, it returns to the login page.
+	var readKey string
+	run("create a read key",
+		chromedp.Navigate(s.api+"/console/#/credentials"),
+		chromedp.WaitVisible("#api-keys table", chromedp.ByQuery),
+		chromedp.SendKeys("#key-name", "dashboard", chromedp.ByID),
+		chromedp.SetValue("#key-role", "read", chromedp.ByID),
+		chromedp.Click("#new-key button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#api-key-new code", chromedp.ByQuery),
+		chromedp.Text("#api-key-new code", &readKey, chromedp.ByQuery),
+		shot("11-credentials"))
+	var nav string
+	var adminButtons int
+	run("log in with the read key",
+		chromedp.Click("#logout", chromedp.ByID),
+		chromedp.WaitVisible("#key", chromedp.ByID),
+		chromedp.SendKeys("#key", readKey, chromedp.ByID),
+		chromedp.Click("#login button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#flow table", chromedp.ByQuery),
+		chromedp.Text("#nav", &nav, chromedp.ByID))
+	run("jane as read",
+		chromedp.Navigate(s.api+"/console/#/users/"+jane),
+		chromedp.WaitVisible("#series-chart path.line", chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll("main button")].filter(b => /Sync now|Disconnect|Reconnect/.test(b.textContent)).length`, &adminButtons),
+		shot("12-user-as-read"))
+	if strings.Contains(nav, "Webhooks") || strings.Contains(nav, "Credentials") || !strings.Contains(nav, "Users") {
+		t.Errorf("a read key is offered %q", nav)
+	}
+	if adminButtons != 0 {
+		t.Errorf("a read key is offered %d connection actions", adminButtons)
+	}
+	for _, k := range s.call("GET", "/api/v1/api-keys", nil, nil, 200)["data"].([]any) {
+		if k := k.(map[string]any); k["name"] == "dashboard" {
+			s.call("DELETE", "/api/v1/api-keys/"+k["id"].(string), nil, nil, 204)
+		}
+	}
+	msg = ""
+	run("the revoked key returns to the login page",
+		chromedp.Navigate(s.api+"/console/#/priorities"),
+		chromedp.WaitVisible("#login-msg .error", chromedp.ByQuery),
+		chromedp.Text("#login-msg", &msg, chromedp.ByQuery),
+		shot("13-login-revoked"))
+	if !strings.Contains(msg, "invalid API key") {
+		t.Errorf("after the key was revoked the login page says %q", msg)
 	}
 	t.Logf("screenshots in %s", dir)
 }

@@ -26,7 +26,8 @@ function loginPage() {
   document.getElementById("top").hidden = true;
   const reason = takeReason();
   const input = h("input", { type: "password", id: "key", name: "key", autocomplete: "off", required: true, placeholder: "sk-…", "aria-describedby": "key-help" });
-  const msg = h("div", { id: "login-msg", "aria-live": "assertive" }, reason ? errorState({ message: reason }) : null);
+  document.getElementById("toast").className = "";
+  const msg = h("div", { id: "login-msg", "aria-live": "assertive" }, reason ? errorState({ message: "Logged out, the gateway refused the key: " + reason }) : null);
   const form = h("form", { class: "login card", id: "login" },
     h("h1", {}, "wearstream console"),
     h("label", { for: "key" }, "API key"),

@@ -40,8 +40,12 @@ const history = []; // [{t, totals}] of this page's reads, an hour at most
 export function overviewPage() {
   const flow = h("div", { id: "flow" }), charts = h("div", { id: "flow-charts" });
   const lag = h("div", { id: "lag" }), dead = h("div", { id: "dead-letters" }), deliveries = h("div", { id: "deliveries" });
+  let first = true;
   const refresh = async () => {
-    if (!flow.isConnected && history.length) return;
+    // The loop ends when the page is left (its first run is before the
+    // page is shown).
+    if (!first && !flow.isConnected) return;
+    first = false;
     let ms;
     try {
       ms = parseMetrics(await metricsText());

@@ -1,12 +1,12 @@
-// Credentials (mobile applications; API keys are made with the admin CLI),
+// Credentials (API keys with their roles, mobile applications),
 // Providers (configured or not, capabilities, the URLs to register) and
 // Priorities (edited by admins).
 
 import { api } from "./api.js";
-import { can } from "./session.js";
-import { actionButton, async, errorState, fill, h, pill, section, table, timeEl } from "./ui.js";
+import { can, session } from "./session.js";
+import { actionButton, async, errorState, field, fill, h, pill, section, select, table, timeEl } from "./ui.js";
 
-/** Applications and how API keys are made. */
+/** API keys and mobile applications. */
 export function credentialsPage() {
   const list = h("div", { id: "applications" });
   const shown = h("div", { id: "app-secret", "aria-live": "polite" });
@@ -36,10 +36,47 @@ export function credentialsPage() {
   });
   load();
   return [h("h1", {}, "Credentials"),
+    section("API keys", apiKeys()),
     section("Mobile applications", shown, list, form),
-    section("API keys", h("p", {}, "API keys are made and revoked with the admin command, which prints a new key once:"),
-      h("pre", {}, "wearstream admin key create -tenant TENANT -role read|member|admin")),
   ];
+}
+
+// apiKeys lists the tenant's keys with their roles, creates one (shown
+// once) and revokes them.
+function apiKeys() {
+  const list = h("div", { id: "api-keys" });
+  const shown = h("div", { id: "api-key-new", "aria-live": "polite" });
+  const load = () => fill(list, async(async () => {
+    const r = await api("GET", "/api-keys");
+    return table([
+      { label: "Name", cell: (k) => k.name || "—" },
+      { label: "Id", cell: (k) => h("code", {}, k.id) },
+      { label: "Key", cell: (k) => k.prefix ? h("code", {}, k.prefix + "…") : "—" },
+      { label: "Role", cell: (k) => pill(k.role || "none", k.role === "admin" ? "warn" : "") },
+      { label: "Created", cell: (k) => timeEl(k.created_at) },
+      { label: "Actions", cell: (k) => actionButton("Revoke", async () => {
+        if (!confirm("Revoke " + (k.name || k.id) + "? Whatever uses it stops working." + (k.id === session.me.key_id ? " This is the key you are logged in with." : ""))) return "";
+        await api("DELETE", "/api-keys/" + encodeURIComponent(k.id));
+        load();
+        return "Key revoked";
+      }, { class: "danger" }) },
+    ], r.data, "No API keys.");
+  }));
+  const name = h("input", { type: "text", id: "key-name", maxlength: 255, placeholder: "what it is for" });
+  const role = select([["read", "read"], ["member", "member"], ["admin", "admin"]], "read", { id: "key-role" });
+  const msg = h("div");
+  const form = h("form", { class: "controls", id: "new-key" }, field("Name", name), field("Role", role), h("button", { type: "submit" }, "Create key"), msg);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const k = await api("POST", "/api-keys", { body: { name: name.value, role: role.value } });
+      fill(shown, h("div", { class: "notice" }, "New " + k.role + " key (shown once, store it now): ", h("code", {}, k.key)));
+      fill(msg);
+      load();
+    } catch (e) { fill(msg, errorState(e)); }
+  });
+  load();
+  return [shown, list, form, h("p", { class: "muted" }, "The admin command makes keys too: wearstream admin key create -tenant TENANT -role read|member|admin")];
 }
 
 /** The providers this deployment knows. */
