@@ -51,6 +51,12 @@ type Gateway struct {
 	keys  *tokens.Keys
 	locks *keyLocks
 
+	// runs fans sync-run changes out to the open sync streams
+	// (syncstream.go); done is closed when Serve's context ends, which
+	// ends the streams.
+	runs *runHub
+	done chan struct{}
+
 	// guard throttles guessing (throttle.go) with guessLimits.
 	guard       *throttle
 	guessLimits [guessKinds]guessLimits
@@ -77,6 +83,8 @@ func New(env *app.Env, opts ...Option) *Gateway {
 	}
 	g.guard = newThrottle(g.guessLimits, g.now, env.Logger)
 	g.keys, g.locks = sdkKeys(env), newKeyLocks()
+	g.runs, g.done = newRunHub(), make(chan struct{})
+	env.Tables.SyncRuns.Watch(g.runs.publish)
 	if g.clickhouse != nil {
 		g.reads = reads.New(g.clickhouse)
 	}
@@ -112,6 +120,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)
 	case <-ctx.Done():
+		close(g.done)
 		return g.fiber.ShutdownWithTimeout(10 * time.Second)
 	}
 }

@@ -51,6 +51,7 @@ var wantRoles = map[string]string{
 	"PUT /api/v1/priorities/device-types":                 "admin",
 	"PUT /api/v1/priorities/device-types/:name":           "admin",
 	"GET /api/v1/users/:user_id/sync/runs":                "read",
+	"GET /api/v1/users/:user_id/sync/stream":              "read",
 	"GET /api/v1/users/:user_id/connections":              "read",
 	"GET /api/v1/webhooks/endpoints/:id/attempts":         "read",
 	"GET /api/v1/webhooks/messages":                       "read",

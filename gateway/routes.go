@@ -177,6 +177,7 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/users/:user_id/import/apple/xml/direct", role: RoleMember, body: bodyUpload, handler: g.importAppleXML},
 		{method: "POST", path: "/users/:user_id/import/fit", role: RoleMember, body: bodyUpload, handler: g.importFIT},
 		{method: "GET", path: "/users/:user_id/sync/runs", role: RoleRead, handler: g.listSyncRuns},
+		{method: "GET", path: "/users/:user_id/sync/stream", role: RoleRead, handler: g.syncStream},
 		{method: "GET", path: "/oauth/:provider/authorize", role: RoleMember, handler: g.authorize},
 		{method: "GET", path: "/users/:user_id/connections", role: RoleRead, handler: g.listConnections},
 		{method: "DELETE", path: "/users/:user_id/connections/:provider", role: RoleMember, handler: g.deleteConnection},

@@ -224,6 +224,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	if lapRows != most {
 		t.Errorf("the console shows %d laps, the API %d", lapRows, most)
 	}
+	// A second import while the page is open: its run appears live, from
+	// the sync stream, without a reload.
+	s.call("POST", "/api/v1/users/"+jane+"/import/fit", ingesttest.FITCorpus(t, "from_official_sdk/Activity.fit"), nil, 202)
+	waitFor(t, "the second sync run on the open page", func() bool {
+		var n int
+		run("count sync runs", chromedp.Evaluate(`document.querySelectorAll("#sync-runs tbody tr").length`, &n))
+		return n == 2
+	})
+	run("the sync runs", chromedp.ScrollIntoView("#sync-runs", chromedp.ByQuery), view("04-user-sync-runs"))
 	if points < 100 {
 		t.Fatalf("the heart-rate line has %d points, want the uploaded day's samples", points)
 	}

@@ -80,3 +80,40 @@ export async function metricsText() {
   if (!res.ok) throw new APIError(res.status, "metrics", "GET /metrics answered " + res.status);
   return res.text();
 }
+
+/**
+ * Reads a Server-Sent Events stream under /api/v1 with the session's key
+ * (EventSource cannot send headers), calling onEvent({event, id, data}) for
+ * each event, until the stream ends or stop() is true.
+ */
+export async function streamEvents(path, onEvent, stop) {
+  const res = await fetch("/api/v1" + path, { headers: { "X-API-Key": sessionKey(), Accept: "text/event-stream" }, cache: "no-store" });
+  if (!res.ok) {
+    let err = { code: "http_" + res.status, message: res.statusText };
+    try { err = (await res.json()).error || err; } catch { /* not JSON */ }
+    if (res.status === 401) endSession(err.message);
+    throw new APIError(res.status, err.code, err.message);
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    if (stop()) { reader.cancel(); return; }
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let cut;
+    while ((cut = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      const ev = { event: "message", id: "", data: "" };
+      for (const line of block.split("\n")) {
+        const i = line.indexOf(":");
+        if (i === 0) continue; // a comment
+        const k = i < 0 ? line : line.slice(0, i), v = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
+        if (k === "data") ev.data += (ev.data ? "\n" : "") + v;
+        else if (k === "event" || k === "id") ev[k] = v;
+      }
+      if (ev.data) onEvent(ev);
+    }
+  }
+}

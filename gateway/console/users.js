@@ -1,7 +1,7 @@
 // Users: search the tenant's users; a user's profile, connections, data
 // sources, sync runs and data (userdata.js).
 
-import { api } from "./api.js";
+import { api, streamEvents } from "./api.js";
 import { can } from "./session.js";
 import { actionButton, async, emptyState, fill, h, num, pill, section, table, timeEl } from "./ui.js";
 import { userData } from "./userdata.js";
@@ -103,33 +103,42 @@ async function dataSources(path) {
   ], items, "No data yet for this user.");
 }
 
-// syncRuns lists the user's runs and, while one is in progress, reads the
-// list again every 3 seconds until none is.
+// syncRuns shows the user's runs live: it reads the sync stream
+// (Server-Sent Events, through fetch so that the key goes in a header) and
+// redraws the table on each event; when the stream ends it reconnects for
+// as long as the page is shown.
 function syncRuns(path) {
-  const box = h("div", { "aria-live": "polite" });
-  let timer;
-  const load = async () => {
-    if (!box.isConnected && timer) return;
-    let runs;
+  const box = h("div", { id: "sync-runs", "aria-live": "polite" });
+  const runs = new Map();
+  const draw = () => fill(box, table([
+    { label: "Run", cell: (r) => h("code", {}, r.run_id.slice(0, 12)) },
+    { label: "Provider", cell: (r) => r.provider + " · " + r.source },
+    { label: "Status", cell: (r) => pill(r.status, r.status === "success" ? "ok" : r.status === "failed" ? "bad" : "warn") },
+    { label: "Items", cell: (r) => num(r.items_processed, 0) },
+    { label: "Started", cell: (r) => timeEl(r.started_at) },
+    { label: "Updated", cell: (r) => timeEl(r.updated_at, { seconds: true }) },
+    { label: "Message", cell: (r) => r.error || r.message || "" },
+  ], [...runs.values()].sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, 20),
+  "No sync runs: imports and provider syncs appear here as they run."));
+  let started = false;
+  const connect = async () => {
+    if (started && !box.isConnected) return;
+    started = true;
     try {
-      const r = await api("GET", path + "/sync/runs", { query: { limit: 20 } });
-      runs = Array.isArray(r) ? r : r.data || r.items || [];
+      await streamEvents(path + "/sync/stream", (ev) => {
+        if (ev.event !== "sync_run") return;
+        const r = JSON.parse(ev.data);
+        runs.set(r.run_id, r);
+        draw();
+      }, () => !box.isConnected);
+      if (!runs.size) draw();
     } catch (e) {
-      fill(box, emptyState("Cannot read sync runs: " + e.message));
-      return;
+      fill(box, emptyState("Cannot follow sync runs: " + e.message));
+      if (e.status) return;
     }
-    fill(box, table([
-      { label: "Run", cell: (r) => h("code", {}, r.run_id.slice(0, 8)) },
-      { label: "Provider", cell: (r) => r.provider + " · " + r.source },
-      { label: "Status", cell: (r) => pill(r.status, r.status === "success" ? "ok" : r.status === "failed" ? "bad" : "warn") },
-      { label: "Items", cell: (r) => num(r.items_processed, 0) },
-      { label: "Started", cell: (r) => timeEl(r.started_at) },
-      { label: "Updated", cell: (r) => timeEl(r.updated_at) },
-      { label: "Message", cell: (r) => r.error || r.message || "" },
-    ], runs, "No sync runs: imports and provider syncs appear here."));
-    if (runs.some((r) => r.status === "in_progress")) timer = setTimeout(load, 3000);
+    setTimeout(connect, 1000);
   };
-  load();
+  draw();
+  connect();
   return box;
 }
-
