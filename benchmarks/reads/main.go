@@ -157,6 +157,18 @@ func run(ctx context.Context, users, days, requests, concurrency int, addr, data
 			p, err := r.Workouts(ctx, reads.EventQuery{Tenant: benchTenant, UserID: u, StartDate: firstDate, EndDate: lastDate})
 			return len(p.Items), err
 		}},
+		// The console's chart (gateway/console/userdata.js) picks the
+		// resolution from the range: 15min for a week, 1day past 40 days.
+		{"console chart: the last 7 days of heart rate at 15min", func(ctx context.Context, r *reads.Reader, u string) (int, error) {
+			p, err := r.Timeseries(ctx, reads.TimeseriesQuery{Tenant: benchTenant, UserID: u, Start: day(days - 7), End: day(days),
+				Types: []string{"heart_rate"}, Resolution: reads.Quarter, Limit: reads.MaxLimit})
+			return len(p.Items), err
+		}},
+		{fmt.Sprintf("console chart: all %d days of heart rate at 1day", days), func(ctx context.Context, r *reads.Reader, u string) (int, error) {
+			p, err := r.Timeseries(ctx, reads.TimeseriesQuery{Tenant: benchTenant, UserID: u, Start: d.start, End: day(days),
+				Types: []string{"heart_rate"}, Resolution: reads.OneDay, Limit: reads.MaxLimit})
+			return len(p.Items), err
+		}},
 	}
 
 	before := loadAverage()

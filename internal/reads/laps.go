@@ -25,7 +25,8 @@ type Lap struct {
 // first, each kind in order; ErrNotFound when id is not a current workout
 // of the user. A workout without laps has none.
 func (r *Reader) Laps(ctx context.Context, tenant, userID, id string) ([]Lap, error) {
-	if _, err := r.Record(ctx, tenant, userID, WorkoutRecord, id); err != nil {
+	ref, err := r.Record(ctx, tenant, userID, WorkoutRecord, id)
+	if err != nil {
 		return nil, err
 	}
 	q := "SELECT kind, lap_index, start_time, end_time, duration_seconds, distance_meters, calories_kcal, avg_heart_rate_bpm," +
@@ -36,11 +37,7 @@ func (r *Reader) Laps(ctx context.Context, tenant, userID, id string) ([]Lap, er
 		return nil, fmt.Errorf("cannot read laps of workout %s: %w", id, err)
 	}
 	defer rows.Close()
-	var (
-		out      []Lap
-		versions []uint64
-		latest   uint64
-	)
+	var out []Lap
 	for rows.Next() {
 		var (
 			l Lap
@@ -50,23 +47,19 @@ func (r *Reader) Laps(ctx context.Context, tenant, userID, id string) ([]Lap, er
 			&l.AvgHeartRateBPM, &l.AvgSpeedMPS, &l.StrokeCount, &l.SwimmingStroke, &v); err != nil {
 			return nil, fmt.Errorf("cannot read laps of workout %s: %w", id, err)
 		}
-		l.StartTime, l.EndTime = l.StartTime.UTC(), l.EndTime.UTC()
-		out, versions = append(out, l), append(versions, v)
-		latest = max(latest, v)
+		// Only the current revision's laps: a revision with fewer laps (or
+		// none) leaves the older rows of the other indexes behind, at a
+		// lower version.
+		if v == ref.Version {
+			l.StartTime, l.EndTime = l.StartTime.UTC(), l.EndTime.UTC()
+			out = append(out, l)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("cannot read laps of workout %s: %w", id, err)
 	}
-	// Only the latest revision's laps: one with fewer laps leaves the older
-	// rows of the higher indexes behind, at a lower version.
-	kept := out[:0]
-	for i, l := range out {
-		if versions[i] == latest {
-			kept = append(kept, l)
-		}
+	if out == nil {
+		out = []Lap{}
 	}
-	if kept == nil {
-		kept = []Lap{}
-	}
-	return kept, nil
+	return out, nil
 }
