@@ -83,15 +83,17 @@ function apiKeys() {
 export function providersPage() {
   return [h("h1", {}, "Providers"), section("Providers", async(async () => {
     const list = await api("GET", "/oauth/providers");
+    // As this browser reaches the gateway; providers need the public
+    // address (WEARSTREAM_PUBLIC_URL) when it differs.
     const base = location.origin + "/api/v1";
     return table([
       { label: "Provider", cell: (p) => p.display_name || p.name },
       { label: "Configured", cell: (p) => p.is_configured ? pill("yes", "ok") : pill("no", "warn") },
       { label: "Sync", cell: (p) => p.live_sync_mode },
-      { label: "Capabilities", cell: (p) => Object.entries(p.capabilities || {}).filter(([, v]) => v).map(([k]) => pill(k.replace(/_/g, " "))) },
+      { label: "Capabilities", cell: (p) => Object.entries(p.capabilities || {}).filter(([, v]) => v === true).map(([k]) => pill(k.replace(/_/g, " "))) },
       { label: "URLs to register", cell: (p) => p.has_cloud_api ? h("div", { class: "urls" },
         h("div", {}, "OAuth callback: ", h("code", {}, base + "/oauth/" + p.name + "/callback")),
-        p.live_sync_mode === "webhook" ? h("div", {}, "Webhook: ", h("code", {}, base + "/providers/" + p.name + "/webhooks")) : null) : "—" },
+        p.capabilities?.webhook_stream || p.capabilities?.webhook_ping || p.capabilities?.webhook_callback ? h("div", {}, "Webhook: ", h("code", {}, base + "/providers/" + p.name + "/webhooks")) : null) : "—" },
     ], list, "No providers.");
   }))];
 }

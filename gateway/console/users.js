@@ -58,7 +58,7 @@ export function userPage(id) {
 }
 
 function capabilities(c) {
-  return Object.entries(c || {}).filter(([, v]) => v).map(([k]) => pill(k.replace(/_/g, " ")));
+  return Object.entries(c || {}).filter(([, v]) => v === true).map(([k]) => pill(k.replace(/_/g, " ")));
 }
 
 function connections(path) {
