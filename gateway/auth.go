@@ -173,7 +173,7 @@ func (g *Gateway) userOf(c *fiber.Ctx, param string) (schemas.User, error) {
 		return schemas.User{}, newError(http.StatusForbidden, "forbidden", param+": the SDK access token does not match this user")
 	}
 	u, ok := g.env.Tables.Users.Get(id)
-	if !ok || u.Tenant != p.Tenant {
+	if !ok || u.Tenant != p.Tenant || g.env.Tables.Erasures.Erased(id) {
 		return schemas.User{}, notFound("user " + id + " not found")
 	}
 	return u, nil

@@ -149,6 +149,10 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/users", role: RoleMember, body: bodyJSON, handler: g.createUser},
 		{method: "GET", path: "/users", role: RoleRead, handler: g.listUsers},
 		{method: "GET", path: "/users/:user_id", role: RoleRead, handler: g.getUser},
+		{method: "PATCH", path: "/users/:user_id", role: RoleMember, body: bodyJSON, handler: g.patchUser},
+		// Erasure (erasure.go).
+		{method: "DELETE", path: "/users/:user_id", role: RoleMember, handler: g.deleteUser},
+		{method: "DELETE", path: "/users/:user_id/connections/:provider/data", role: RoleMember, handler: g.deleteProviderData},
 		// The read API (readapi.go).
 		{method: "GET", path: "/users/:user_id/timeseries", role: RoleRead, handler: g.timeseries},
 		{method: "GET", path: "/users/:user_id/events/workouts", role: RoleRead, handler: g.workoutEvents},
@@ -163,6 +167,7 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/users/:user_id/summaries/data", role: RoleRead, handler: g.dataSummary},
 		{method: "GET", path: "/users/:user_id/health-scores", role: RoleRead, handler: g.healthScores},
 		{method: "GET", path: "/users/:user_id/data-sources", role: RoleRead, handler: g.dataSources},
+		{method: "GET", path: "/users/:user_id/export", role: RoleRead, handler: g.exportUser},
 		{method: "GET", path: "/meta/coverage", role: RoleRead, handler: g.coverage},
 		// Data-source priorities (priorities.go).
 		{method: "GET", path: "/priorities/providers", role: RoleRead, handler: g.getPriorities(providerPriorities)},
@@ -210,6 +215,8 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/webhooks/messages/:id/resend", role: RoleAdmin, body: bodyJSON, handler: g.resendMessage},
 
 		{method: "GET", path: "/audit", role: RoleAdmin, handler: g.listAudit},
+		{method: "GET", path: "/settings/retention", role: RoleRead, handler: g.getRetention},
+		{method: "PUT", path: "/settings/retention", role: RoleAdmin, body: bodyJSON, handler: g.putRetention},
 	}
 }
 

@@ -161,8 +161,8 @@ func (g *Gateway) listUsers(c *fiber.Ctx) error {
 	}
 	var order []entry
 	g.env.Tables.Users.Range(func(_ string, u schemas.User) bool {
-		if u.Tenant == tenant && (email == "" || strings.EqualFold(u.Email, email)) && (external == "" || u.ExternalUserID == external) &&
-			(search == "" || matchesSearch(u, search)) {
+		if u.Tenant == tenant && !g.env.Tables.Erasures.Erased(u.ID) && (email == "" || strings.EqualFold(u.Email, email)) &&
+			(external == "" || u.ExternalUserID == external) && (search == "" || matchesSearch(u, search)) {
 			order = append(order, entry{u.CreatedAt.UnixNano(), u.ID})
 		}
 		return true

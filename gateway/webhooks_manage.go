@@ -233,7 +233,7 @@ func (g *Gateway) recoverEndpoint(c *fiber.Ctx) error {
 		return err
 	}
 	env := g.env
-	rc := &webhooks.Recoverer{Brokers: env.Brokers, Topics: env.Topics, Serde: env.Serde, Queue: g.webhookQueue()}
+	rc := &webhooks.Recoverer{Brokers: env.Brokers, Topics: env.Topics, Serde: env.Serde, Queue: g.webhookQueue(), Erasures: env.Tables.Erasures}
 	n, err := rc.Recover(c.UserContext(), ep, since, until)
 	if err != nil {
 		g.env.Logger.Warn("recover failed", "endpoint", ep.ID, "err", err)
@@ -288,6 +288,9 @@ func (g *Gateway) resendMessage(c *fiber.Ctx) error {
 	msg, endpoints, err := g.loggedMessage(c.UserContext(), tenant, c.Params("id"))
 	if err != nil {
 		return err
+	}
+	if msg.Type != schemas.EventUserDeleted && g.env.Tables.Erasures.Erased(msg.UserID) {
+		return notFound("message " + msg.ID + " not found") // its user was erased
 	}
 	if req.EndpointID != "" {
 		found := false

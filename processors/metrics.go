@@ -39,7 +39,7 @@ var (
 
 // Collectors are the processor's metrics, for a metrics.Registry.
 func Collectors() []prometheus.Collector {
-	return []prometheus.Collector{rawEventsIn, recordsOut, itemsSkipped, recordsUnchanged, transactions, metrics.DeadLetters}
+	return []prometheus.Collector{rawEventsIn, recordsOut, itemsSkipped, recordsUnchanged, transactions, erasedEvents, metrics.DeadLetters}
 }
 
 // errDecode marks a raw record that is not a RawEvent.

@@ -69,6 +69,9 @@ type Config struct {
 	// MaxTrackedRecords bounds the workouts and sleep sessions remembered
 	// per raw partition (DefaultMaxTrackedRecords when zero).
 	MaxTrackedRecords int
+	// Erasures is the erasure list; raw events it covers emit nothing
+	// (erasures.go). Nil erases nothing.
+	Erasures Erasures
 	// ExtraOpts are appended to the client options (tests use them).
 	ExtraOpts []kgo.Opt
 }
@@ -376,6 +379,9 @@ func (p *Processor) rawPartition(r *kgo.Record) rawPartition {
 func (p *Processor) emit(n normalized) ([]*kgo.Record, int, int, error) {
 	if n.err != nil {
 		return nil, 0, 0, n.err
+	}
+	if p.erased(n.raw) {
+		return nil, 0, 0, nil
 	}
 	r, raw, recs := n.record, n.raw, n.recs
 	skipped, unchanged := 0, 0

@@ -31,8 +31,9 @@ type AuditEvent struct {
 var AuditActions = []string{
 	"tenant.created",
 	"api_key.created",
-	"user.created",
+	"user.created", "user.updated",
 	"user.erased",
+	"retention.updated",
 	"application.created", "application.secret_rotated", "application.deleted",
 	"endpoint.created", "endpoint.updated", "endpoint.deleted", "endpoint.secret_rotated",
 	"endpoint.enabled", "endpoint.disabled", "endpoint.recovered",

@@ -290,6 +290,7 @@ var sessionEvents = []EventType{
 	{Name: EventSummaryCreated, Description: "A new daily score from a provider was stored: a sleep, recovery, readiness or activity score, a strain, a body battery, a stress or resilience score."},
 	{Name: EventSummaryUpdated, Description: "A stored daily score changed, for example because the provider re-scored the day; it keeps its id and gets a higher version."},
 	{Name: EventSummaryDeleted, Description: "A stored daily score was removed."},
+	{Name: EventUserDeleted, Description: "A user was erased: every record of theirs is being deleted; erase your copies too."},
 	{Name: EventSeriesDeleted, Description: "Stored samples of one series type were removed because the provider deleted them; the data names the series type, the source and the time range."},
 }
 

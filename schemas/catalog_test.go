@@ -232,7 +232,7 @@ var withoutWebhook = []string{
 }
 
 var wearstreamEvents = []string{"workout.updated", "workout.deleted", "sleep.updated", "sleep.deleted",
-	"summary.created", "summary.updated", "summary.deleted", "series.deleted"}
+	"summary.created", "summary.updated", "summary.deleted", "series.deleted", "user.deleted"}
 
 func TestCatalogEventCounts(t *testing.T) {
 	var session, groups, granular, own int
@@ -248,12 +248,12 @@ func TestCatalogEventCounts(t *testing.T) {
 			session++
 		}
 	}
-	if session != 8 || groups != 16 || granular != 87 || own != 8 {
-		t.Fatalf("got %d session, %d group, %d granular, %d wearstream events; want 8, 16, 87, 8",
+	if session != 8 || groups != 16 || granular != 87 || own != 9 {
+		t.Fatalf("got %d session, %d group, %d granular, %d wearstream events; want 8, 16, 87, 9",
 			session, groups, granular, own)
 	}
-	if n := len(EventTypes()); n != 111+8 {
-		t.Fatalf("got %d event types, want 119", n)
+	if n := len(EventTypes()); n != 111+9 {
+		t.Fatalf("got %d event types, want 120", n)
 	}
 	if len(referenceGroups) != 16 {
 		t.Fatalf("reference lists %d groups, want 16", len(referenceGroups))

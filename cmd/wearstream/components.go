@@ -138,6 +138,7 @@ func process(ctx context.Context, env *app.Env) error {
 		MaxBatchBytes:  int32(app.MaxRecordBytes(env.Config)),
 		InstanceID:     env.Config.InstanceID,
 		Compression:    env.Config.KafkaCompression,
+		Erasures:       env.Tables.Erasures,
 		ExtraOpts:      append(env.Metrics.KafkaHooks("wearstream-process"), groupTimeouts()...),
 	})
 	if err != nil {
@@ -149,9 +150,14 @@ func process(ctx context.Context, env *app.Env) error {
 // sink runs the ClickHouse sink until ctx ends.
 func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 	env.Metrics.Register(chsink.Collectors()...)
+	return sinkGroupRun(ctx, env, conn, sinkGroup)
+}
+
+// sinkGroupRun runs a ClickHouse sink in consumer group group.
+func sinkGroupRun(ctx context.Context, env *app.Env, conn driver.Conn, group string) error {
 	cl, err := kgo.NewClient(append(append(env.Metrics.KafkaHooks("wearstream-sink"),
 		kgo.SeedBrokers(env.Brokers...),
-		kgo.ConsumerGroup(sinkGroup),
+		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(append(env.Topics.Canonical(), env.Topics.Deliveries(), env.Topics.Audit())...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -170,6 +176,15 @@ func sink(ctx context.Context, env *app.Env, conn driver.Conn) error {
 		BatchRows: env.Config.SinkBatchRows,
 		BatchWait: env.Config.SinkBatchWait,
 		Logger:    logger,
+		Erasures:  env.Tables.Erasures,
+		Retention: func() []schemas.Retention {
+			var out []schemas.Retention
+			env.Tables.Retention.Range(func(_ string, r schemas.Retention) bool {
+				out = append(out, r)
+				return true
+			})
+			return out
+		},
 		OnBadRecord: func(ctx context.Context, r *kgo.Record, cause error) error {
 			logger.Warn("dead-lettering record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
 			reason := "decode"
@@ -196,6 +211,7 @@ func deliver(ctx context.Context, env *app.Env) error {
 		Producer:    env.Producer,
 		Logger:      env.Logger.With("component", "deliver"),
 		Concurrency: env.Config.WebhookConcurrency,
+		Erasures:    env.Tables.Erasures,
 		ClientOpts: func(group string) []kgo.Opt {
 			return append(env.Metrics.KafkaHooks(group), groupMembership(env.Config)...)
 		},

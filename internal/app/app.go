@@ -155,6 +155,9 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	// The audit log and the used OAuth states (schemas/audit.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.Audit(), Partitions: partitions},
 		kafka.TopicSpec{Name: t.State(schemas.StateOAuthStates), Partitions: 1, Compacted: true})
+	// The erasure list (internal/state/erasures.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateErasures), Partitions: 1, Compacted: true},
+		kafka.TopicSpec{Name: t.State(schemas.StateRetention), Partitions: 1, Compacted: true})
 	for _, p := range RawProviders() {
 		specs = append(specs, kafka.TopicSpec{Name: t.Raw(p), Partitions: partitions})
 	}
@@ -162,7 +165,7 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 }
 
 func (e *Env) ensureTopics(ctx context.Context) error {
-	return kafka.EnsureTopics(ctx, e.Producer, e.Config.ReplicationFactor, MaxMessageBytes(e.Config), TopicSpecs(e.Topics, e.Config.Partitions))
+	return kafka.EnsureTopics(ctx, e.Producer, e.Config.ReplicationFactor, MaxMessageBytes(e.Config), e.Config.TopicRetention, TopicSpecs(e.Topics, e.Config.Partitions))
 }
 
 // TopicNames lists every topic name of the pipeline.

@@ -28,6 +28,7 @@ type Config struct {
 	SchemaRegistryURL string
 	TopicPrefix       string
 	KafkaCompression  string
+	TopicRetention    time.Duration
 	InstanceID        string
 	Partitions        int32
 	ReplicationFactor int16
@@ -91,6 +92,7 @@ var Vars = []Var{
 	{"KAFKA_BROKERS", "", "Comma-separated Kafka bootstrap brokers. Required outside `dev`; in `dev`, set it to use an external cluster instead of the embedded one."},
 	{"SCHEMA_REGISTRY_URL", "", "Confluent-compatible schema registry URL. Required outside `dev`; in `dev`, set it to use an external registry."},
 	{"WEARSTREAM_TOPIC_PREFIX", "wearables.", "Prefix of every topic name."},
+	{"WEARSTREAM_TOPIC_RETENTION", "168h", "How long the topics that are not compacted (raw, canonical, lifecycle, dead letters, deliveries and their retry tiers, jobs, SDK logs, audit) keep records: `retention.ms` of each, set at start on new and existing topics. It bounds how long copies of an erased user's data stay in Kafka (README, \"Erasure\"); at least 24h, since webhook retries wait up to 10 h in their tiers."},
 	{"WEARSTREAM_KAFKA_COMPRESSION", "gzip", "Compression of every record batch wearstream produces: `none`, `gzip`, `snappy`, `lz4` or `zstd`. gzip is the default because every Kafka client reads it without extra codecs (kafkajs reads only gzip and none out of the box); lz4 and zstd cost less CPU, and consumers then need the codec (see \"Consuming the topics\")."},
 	{"WEARSTREAM_INSTANCE_ID", "", "Names this process among the instances of its component, stable across restarts (empty: the host name). The processor's transactional id and the consumer groups' static member ids derive from it, so a restarted instance takes over at once; two instances running at the same time must have different ids."},
 	{"WEARSTREAM_PARTITIONS", "6", "Partitions of each topic wearstream creates."},
@@ -138,6 +140,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		KafkaBrokers:          p.list("KAFKA_BROKERS"),
 		SchemaRegistryURL:     p.str("SCHEMA_REGISTRY_URL"),
 		TopicPrefix:           p.str("WEARSTREAM_TOPIC_PREFIX"),
+		TopicRetention:        p.duration("WEARSTREAM_TOPIC_RETENTION"),
 		KafkaCompression:      p.oneOf("WEARSTREAM_KAFKA_COMPRESSION", "none", "gzip", "snappy", "lz4", "zstd"),
 		InstanceID:            p.str("WEARSTREAM_INSTANCE_ID"),
 		Partitions:            int32(p.integer("WEARSTREAM_PARTITIONS", 1, 10000)),
@@ -166,6 +169,9 @@ func Parse(getenv func(string) string) (Config, error) {
 		PollInterval:          p.duration("WEARSTREAM_POLL_INTERVAL"),
 		BackfillDays:          p.integer("WEARSTREAM_BACKFILL_DAYS", 0, 3650),
 		Getenv:                getenv,
+	}
+	if c.TopicRetention < 24*time.Hour {
+		p.fail("WEARSTREAM_TOPIC_RETENTION", "must be at least 24h: webhook retries wait up to 10 h in their topics")
 	}
 	if c.ClickHouseDatabase != "" && !validIdent(c.ClickHouseDatabase) {
 		p.fail("CLICKHOUSE_DATABASE", "must be letters, digits and underscores")

@@ -61,21 +61,41 @@ type TopicSpec struct {
 // MaxMessageBytesConfig is the topic setting that bounds a record batch.
 const MaxMessageBytesConfig = "max.message.bytes"
 
+// RetentionConfig is the topic setting of how long records are kept.
+const RetentionConfig = "retention.ms"
+
+// SegmentConfig is the topic setting of how long a log segment stays open;
+// retention deletes whole segments, so it bounds how long past the
+// retention a record may stay.
+const SegmentConfig = "segment.ms"
+
+// segmentSpan is the segment.ms of the topics with a retention.
+const segmentSpan = 24 * time.Hour
+
 // EnsureTopics creates the topics that do not exist yet, each with
 // max.message.bytes set to maxMessageBytes, so that no topic depends on a
-// broker default that the producers' batch limits may not agree with. An
-// existing topic keeps its partitions and cleanup policy; its
-// max.message.bytes is raised to maxMessageBytes when it is lower (a topic
-// made by an older version, or by hand).
-func EnsureTopics(ctx context.Context, cl *kgo.Client, replicas int16, maxMessageBytes int, specs []TopicSpec) error {
+// broker default that the producers' batch limits may not agree with, and
+// each topic that is not compacted with retention.ms set to retention
+// (when positive) and segment.ms to a day (or the retention, if shorter),
+// so a record outlives the retention by at most a day. An existing topic keeps its partitions and cleanup
+// policy; its max.message.bytes is raised to maxMessageBytes when it is
+// lower (a topic made by an older version, or by hand), and its retention
+// and segment span set when they differ: the configuration is the record of how
+// long copies of personal data stay in Kafka (README, "Erasure").
+func EnsureTopics(ctx context.Context, cl *kgo.Client, replicas int16, maxMessageBytes int, retention time.Duration, specs []TopicSpec) error {
 	adm := kadm.NewClient(cl)
 	limit := strconv.Itoa(maxMessageBytes)
-	var existing []string
+	keep := strconv.FormatInt(retention.Milliseconds(), 10)
+	span := strconv.FormatInt(min(segmentSpan, retention).Milliseconds(), 10)
+	var existing, expiring []string
 	for _, s := range specs {
 		configs := map[string]*string{MaxMessageBytesConfig: &limit}
 		if s.Compacted {
 			compact := "compact"
 			configs["cleanup.policy"] = &compact
+		} else if retention > 0 {
+			configs[RetentionConfig] = &keep
+			configs[SegmentConfig] = &span
 		}
 		resp, err := adm.CreateTopic(ctx, s.Partitions, replicas, configs, s.Name)
 		if err == nil {
@@ -84,16 +104,28 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, replicas int16, maxMessag
 		switch {
 		case errors.Is(err, kerr.TopicAlreadyExists):
 			existing = append(existing, s.Name)
+			if !s.Compacted && retention > 0 {
+				expiring = append(expiring, s.Name)
+			}
 		case err != nil:
 			return fmt.Errorf("cannot create topic %s: %w", s.Name, err)
 		}
 	}
-	return raiseMaxMessageBytes(ctx, adm, maxMessageBytes, existing)
+	if err := alignConfig(ctx, adm, MaxMessageBytesConfig, limit, existing, func(have string) bool {
+		n, err := strconv.Atoi(have)
+		return err != nil || n < maxMessageBytes
+	}); err != nil {
+		return err
+	}
+	if err := alignConfig(ctx, adm, RetentionConfig, keep, expiring, func(have string) bool { return have != keep }); err != nil {
+		return err
+	}
+	return alignConfig(ctx, adm, SegmentConfig, span, expiring, func(have string) bool { return have != span })
 }
 
-// raiseMaxMessageBytes sets max.message.bytes on the topics whose limit is
-// below limit.
-func raiseMaxMessageBytes(ctx context.Context, adm *kadm.Client, limit int, topics []string) error {
+// alignConfig sets key to value on the topics whose value change says
+// must change.
+func alignConfig(ctx context.Context, adm *kadm.Client, key, value string, topics []string, change func(have string) bool) error {
 	if len(topics) == 0 {
 		return nil
 	}
@@ -101,25 +133,21 @@ func raiseMaxMessageBytes(ctx context.Context, adm *kadm.Client, limit int, topi
 	if err != nil {
 		return fmt.Errorf("cannot describe topic configs: %w", err)
 	}
-	var low []string
+	var stale []string
 	for _, rc := range described {
 		if rc.Err != nil {
 			return fmt.Errorf("cannot describe topic %s: %w", rc.Name, rc.Err)
 		}
 		for _, c := range rc.Configs {
-			if c.Key != MaxMessageBytesConfig {
-				continue
-			}
-			if n, err := strconv.Atoi(c.MaybeValue()); err != nil || n < limit {
-				low = append(low, rc.Name)
+			if c.Key == key && change(c.MaybeValue()) {
+				stale = append(stale, rc.Name)
 			}
 		}
 	}
-	if len(low) == 0 {
+	if len(stale) == 0 {
 		return nil
 	}
-	v := strconv.Itoa(limit)
-	resps, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: MaxMessageBytesConfig, Value: &v}}, low...)
+	resps, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: key, Value: &value}}, stale...)
 	if err == nil {
 		for _, r := range resps {
 			if r.Err != nil {
@@ -129,7 +157,7 @@ func raiseMaxMessageBytes(ctx context.Context, adm *kadm.Client, limit int, topi
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("cannot raise %s to %d: %w", MaxMessageBytesConfig, limit, err)
+		return fmt.Errorf("cannot set %s to %s: %w", key, value, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -34,7 +35,7 @@ func TestEnsureTopicsStatesMaxMessageBytes(t *testing.T) {
 		}
 	}
 	specs := []kafka.TopicSpec{{Name: "old", Partitions: 1}, {Name: "big", Partitions: 1}, {Name: "new", Partitions: 2, Compacted: true}}
-	if err := kafka.EnsureTopics(ctx, cl, 1, 500000, specs); err != nil {
+	if err := kafka.EnsureTopics(ctx, cl, 1, 500000, 48*time.Hour, specs); err != nil {
 		t.Fatal(err)
 	}
 	described, err := adm.DescribeTopicConfigs(ctx, "old", "big", "new")
@@ -42,15 +43,27 @@ func TestEnsureTopicsStatesMaxMessageBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int{"old": 500000, "big": 9000000, "new": 500000}
+	// Compacted topics keep everything; the others keep 48 h, old or new.
+	wantRetention := map[string]string{"old": "172800000", "big": "172800000", "new": "604800000"}
 	for _, rc := range described {
-		got := -1
+		got, retention := -1, ""
 		for _, c := range rc.Configs {
-			if c.Key == kafka.MaxMessageBytesConfig {
+			switch c.Key {
+			case kafka.MaxMessageBytesConfig:
 				got, _ = strconv.Atoi(c.MaybeValue())
+			case kafka.RetentionConfig:
+				retention = c.MaybeValue()
+			case kafka.SegmentConfig:
+				if segment := c.MaybeValue(); wantRetention[rc.Name] == "172800000" && segment != "86400000" {
+					t.Errorf("%s: segment.ms = %s, want a day", rc.Name, segment)
+				}
 			}
 		}
 		if got != want[rc.Name] {
 			t.Errorf("%s: max.message.bytes = %d, want %d", rc.Name, got, want[rc.Name])
+		}
+		if retention != wantRetention[rc.Name] {
+			t.Errorf("%s: retention.ms = %s, want %s", rc.Name, retention, wantRetention[rc.Name])
 		}
 	}
 }

@@ -100,7 +100,7 @@ type handlers struct {
 // user checks that id is a user of the tenant.
 func (h handlers) user(id string) error {
 	u, ok := h.Tables.Users.Get(id)
-	if !ok || u.Tenant != h.tenant {
+	if !ok || u.Tenant != h.tenant || h.Tables.Erasures.Erased(id) {
 		return fmt.Errorf("user %s not found", id)
 	}
 	return nil
@@ -143,7 +143,7 @@ func (h handlers) getUsers(_ context.Context, _ *mcp.CallToolRequest, in UsersIn
 	search := strings.ToLower(in.Search)
 	var all []schemas.User
 	h.Tables.Users.Range(func(_ string, u schemas.User) bool {
-		if u.Tenant == h.tenant && (search == "" || strings.Contains(strings.ToLower(u.Email+" "+u.FirstName+" "+u.LastName+" "+u.ExternalUserID), search)) {
+		if u.Tenant == h.tenant && !h.Tables.Erasures.Erased(u.ID) && (search == "" || strings.Contains(strings.ToLower(u.Email+" "+u.FirstName+" "+u.LastName+" "+u.ExternalUserID), search)) {
 			all = append(all, u)
 		}
 		return true

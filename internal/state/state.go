@@ -336,6 +336,11 @@ type Tables struct {
 
 	// Priorities are each tenant's data-source priorities, by tenant.
 	Priorities *Table[schemas.SourcePriorities]
+
+	// Erasures is the erasure list, by user id.
+	Erasures *Erasures
+	// Retention is each tenant's retention setting, by tenant.
+	Retention *Table[schemas.Retention]
 }
 
 // NewTables registers the configuration tables on s.
@@ -359,6 +364,9 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 		ProviderUsers: newProviderUsers(conns),
 
 		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
+
+		Erasures:  newErasures(s, t),
+		Retention: NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
 	}
 }
 

@@ -64,6 +64,12 @@ type Config struct {
 	// of the batch uncommitted, and the record is handed over again. Nil
 	// logs and skips bad records.
 	OnBadRecord func(ctx context.Context, rec *kgo.Record, err error) error
+	// Erasures is the erasure list: nothing of an erased user is written,
+	// and their rows are deleted (erase.go). Nil erases nothing.
+	Erasures Erasures
+	// Retention returns every tenant's retention setting; old samples
+	// are deleted hourly (retention.go). Nil keeps everything.
+	Retention func() []schemas.Retention
 }
 
 // Stats are the sink's counters since it was created.
@@ -116,6 +122,14 @@ type Sink struct {
 	rows      int         // table rows in pending
 	uncommit  bool        // records were polled since the last commit
 	oldest    time.Time   // when the first uncommitted record was polled
+
+	// The erasures applied (erase.go): the list's generation, each
+	// erasure's time by key, and when to try again after a failure.
+	erasedGen  uint64
+	erasedAt   map[string]time.Time
+	eraseAfter time.Time
+	// retentionDue is when the retention settings are applied next.
+	retentionDue time.Time
 }
 
 // New returns a Sink for cfg, filling in defaults.
@@ -129,7 +143,7 @@ func New(cfg Config) *Sink {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sink{cfg: cfg, log: cfg.Logger}
+	return &Sink{cfg: cfg, log: cfg.Logger, erasedAt: map[string]time.Time{}}
 }
 
 // Stats returns a snapshot of the counters.
@@ -170,6 +184,13 @@ func (s *Sink) Run(ctx context.Context) error {
 				return err
 			}
 		}
+		s.applyRetention(ctx)
+		if err := s.applyErasures(ctx); err != nil {
+			if ctx.Err() != nil {
+				return s.shutdown()
+			}
+			return err
+		}
 		if !s.uncommit {
 			s.cfg.Client.AllowRebalance()
 		}
@@ -182,8 +203,14 @@ const maxPollRecords = 500
 
 // poll waits for records, but no longer than the pending batch may wait.
 func (s *Sink) poll(ctx context.Context) kgo.Fetches {
-	if !s.uncommit {
+	if !s.uncommit && s.cfg.Erasures == nil {
 		return s.cfg.Client.PollRecords(ctx, maxPollRecords)
+	}
+	if !s.uncommit {
+		// Idle: wake up now and then to apply new erasures.
+		pctx, cancel := context.WithTimeout(ctx, eraseCheck)
+		defer cancel()
+		return s.cfg.Client.PollRecords(pctx, maxPollRecords)
 	}
 	pctx, cancel := context.WithDeadline(ctx, s.oldest.Add(s.cfg.BatchWait))
 	defer cancel()
@@ -217,6 +244,9 @@ func (s *Sink) add(rec *kgo.Record) {
 	if err := check(v); err != nil {
 		s.bad(rec, err)
 		return
+	}
+	if s.cfg.Erasures != nil && erased(s.cfg.Erasures, v) {
+		return // its offset is committed with the batch
 	}
 	switch r := v.(type) {
 	case *schemas.SampleBatch:

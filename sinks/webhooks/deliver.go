@@ -83,6 +83,9 @@ type DelivererConfig struct {
 	Now func() time.Time
 	// Rand draws the jitter in [0, 1); default math/rand/v2's Float64.
 	Rand func() float64
+	// Erasures is the erasure list: nothing of an erased user is sent but
+	// their user.deleted event (erasures.go). Nil erases nothing.
+	Erasures Erasures
 	// Group is the first attempts' consumer group; default Group.
 	Group     string
 	ExtraOpts []kgo.Opt
@@ -363,6 +366,10 @@ func (d *Deliverer) perform(ctx context.Context, j job) outcome {
 	ep, ok := d.cfg.Endpoints.Get(j.endpointID)
 	if !ok || ep.Disabled || ep.Tenant != j.msg.Tenant {
 		j.done() // deleted or disabled since: the attempt is dropped
+		return outcome{ok: true}
+	}
+	if withheld(d.cfg.Erasures, j.msg) {
+		j.done() // the user was erased since: nothing is sent, nor logged
 		return outcome{ok: true}
 	}
 	now := d.cfg.Now()

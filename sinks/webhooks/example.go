@@ -63,7 +63,7 @@ func ExampleMessage(eventType, tenant, userID string) (Message, error) {
 	case schemas.EventSummaryCreated, schemas.EventSummaryUpdated, schemas.EventSummaryDeleted:
 		return summaryMessage(exampleSummary(id.String(), tenant, userID, now), eventType), nil
 	case schemas.EventConnectionCreated, schemas.EventConnectionRevoked,
-		schemas.EventSyncStarted, schemas.EventSyncCompleted, schemas.EventSyncFailed:
+		schemas.EventSyncStarted, schemas.EventSyncCompleted, schemas.EventSyncFailed, schemas.EventUserDeleted:
 		return LifecycleMessages(exampleLifecycle(id.String(), eventType, tenant, userID, now))[0], nil
 	case schemas.EventMenstrualCycleCreated:
 		return exampleMenstrualCycle(id.String(), tenant, userID, now), nil

@@ -298,6 +298,8 @@ func LifecycleMessages(l schemas.Lifecycle) []Message {
 			ItemsProcessed: l.ItemsProcessed,
 			Metadata:       struct{}{},
 		}
+	case schemas.EventUserDeleted:
+		data = userDeletedData{UserID: l.UserID, DeletedAt: optTime(l.OccurredAt)}
 	case schemas.EventSyncFailed:
 		data = syncFailedData{
 			UserID:   l.UserID,
@@ -463,6 +465,10 @@ type (
 		Provider     string  `json:"provider"`
 		ConnectionID string  `json:"connection_id"`
 		ConnectedAt  *string `json:"connected_at"`
+	}
+	userDeletedData struct {
+		UserID    string  `json:"user_id"`
+		DeletedAt *string `json:"deleted_at"`
 	}
 	connectionRevokedData struct {
 		UserID       string  `json:"user_id"`

@@ -41,6 +41,9 @@ type Recoverer struct {
 	Topics  schemas.Topics
 	Serde   *schemas.Serde
 	Queue   Queue
+	// Erasures is the erasure list: nothing of an erased user is queued
+	// but their user.deleted event. Nil erases nothing.
+	Erasures Erasures
 }
 
 // Recover queues for ep every message of the records written to the
@@ -142,7 +145,7 @@ func (rc *Recoverer) Recover(ctx context.Context, ep schemas.Endpoint, since, un
 				return
 			}
 			for _, m := range Messages(v) {
-				if Matches(target, m) {
+				if Matches(target, m) && !withheld(rc.Erasures, m) {
 					pending = append(pending, m)
 				}
 			}
