@@ -16,11 +16,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/wearstream/wearstream/ingest/ingesttest"
@@ -49,6 +51,12 @@ func browser(t *testing.T) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	// Every confirm() is answered yes, as a user who means the action.
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
+		}
+	})
 	t.Cleanup(func() {
 		cancelCtx()
 		cancelAlloc() // kills the browser process group and removes its profile
@@ -276,6 +284,50 @@ func TestConsoleInBrowser(t *testing.T) {
 	until("the resend in the log", "#log-refresh",
 		`[...document.querySelectorAll("#attempts td")].some(td => td.textContent.includes("manual"))`)
 	run("the log after the resend", shot("08-endpoint-resent"))
+
+	// The endpoint's other actions: the secret revealed and rotated (its
+	// confirm answered yes), a test event, disable and enable, a recovered
+	// range, and the filters and user scope edited.
+	var secret, rotated, testResult, state string
+	run("reveal and rotate the secret",
+		chromedp.Click(`//button[text()="Reveal"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//code[@id="secret"][starts-with(text(),"whsec_") and not(contains(text(),"•"))]`, chromedp.BySearch),
+		chromedp.Text("#secret", &secret, chromedp.ByID),
+		chromedp.Click(`//button[text()="Rotate"]`, chromedp.BySearch),
+		chromedp.Poll(`document.querySelector("#secret").textContent !== `+strconv.Quote(secret), nil),
+		chromedp.Text("#secret", &rotated, chromedp.ByID))
+	var ep string
+	run("the endpoint's id", chromedp.Evaluate(`decodeURIComponent(location.hash.split("/")[2])`, &ep))
+	if got := s.call("GET", "/api/v1/webhooks/endpoints/"+ep+"/secret", nil, nil, 200)["key"]; got != rotated || rotated == secret {
+		t.Fatalf("secret shown %q then %q, the API has %q", secret, rotated, got)
+	}
+	run("send a test event",
+		chromedp.SetValue("#test-type", "sleep.created", chromedp.ByID),
+		chromedp.Click("#send-test", chromedp.ByID),
+		chromedp.WaitVisible("#test-result p", chromedp.ByQuery),
+		chromedp.Text("#test-result p", &testResult, chromedp.ByQuery))
+	if !strings.Contains(testResult, "delivered") || !strings.Contains(testResult, "HTTP 200") {
+		t.Errorf("test event result = %q", testResult)
+	}
+	run("disable, then enable",
+		chromedp.Click(`//button[text()="Disable"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h1/span[text()="disabled"]`, chromedp.BySearch),
+		chromedp.Click(`//button[text()="Enable"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h1/span[text()="enabled"]`, chromedp.BySearch),
+		chromedp.Text("h1 .pill", &state, chromedp.ByQuery))
+	run("recover the last hour",
+		chromedp.Click(`//button[text()="Recover"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//div[@id="toast"][contains(text(),"queued again")]`, chromedp.BySearch))
+	run("edit the filters and the user scope",
+		chromedp.Click(`#edit-endpoint input[value="sleep.created"]`, chromedp.ByQuery),
+		chromedp.SetValue("#ep-user", jane, chromedp.ByID),
+		chromedp.Click("#edit-endpoint button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible(`//div[@id="toast"][text()="Saved"]`, chromedp.BySearch),
+		shot("08-endpoint-edited"))
+	got := s.call("GET", "/api/v1/webhooks/endpoints/"+ep, nil, nil, 200)
+	if types := fmt.Sprint(got["filter_types"]); types != "[workout.created sleep.created]" || got["user_id"] != jane || got["disabled"] != false {
+		t.Fatalf("after the edit the endpoint is %v", got)
+	}
 
 	for _, page := range []string{"providers", "priorities"} {
 		run(page,
