@@ -244,6 +244,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	if points < 100 {
 		t.Fatalf("the heart-rate line has %d points, want the uploaded day's samples", points)
 	}
+	var exported string
+	run("export the user's data",
+		chromedp.Click("#export-user", chromedp.ByID),
+		chromedp.WaitVisible(`//div[@id="toast"][starts-with(text(),"Export downloaded")]`, chromedp.BySearch),
+		chromedp.Text("#toast", &exported, chromedp.ByID))
+	if !strings.Contains(exported, " records") || strings.Contains(exported, ": 0 records") {
+		t.Errorf("export toast = %q", exported)
+	}
 	var sel string
 	run("the chart shows heart rate", chromedp.Value("#series-type", &sel, chromedp.ByID))
 	if sel != "heart_rate" {
@@ -327,6 +335,20 @@ func TestConsoleInBrowser(t *testing.T) {
 	got := s.call("GET", "/api/v1/webhooks/endpoints/"+ep, nil, nil, 200)
 	if types := fmt.Sprint(got["filter_types"]); types != "[workout.created sleep.created]" || got["user_id"] != jane || got["disabled"] != false {
 		t.Fatalf("after the edit the endpoint is %v", got)
+	}
+
+	// Erasing joe from his page: he is gone from the search.
+	var left int
+	run("erase joe",
+		chromedp.Navigate(s.api+"/console/#/users/"+joe),
+		chromedp.WaitVisible("#erase-user", chromedp.ByID),
+		chromedp.Click("#erase-user", chromedp.ByID),
+		chromedp.WaitVisible("#user-search", chromedp.ByID),
+		chromedp.SendKeys("#user-search", "joe\r", chromedp.ByID),
+		chromedp.WaitVisible("#user-results .empty", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#user-results a.user-link").length`, &left))
+	if left != 0 {
+		t.Errorf("joe is still listed after his erasure")
 	}
 
 	for _, page := range []string{"providers", "priorities"} {

@@ -1,7 +1,7 @@
 // Users: search the tenant's users; a user's profile, connections, data
 // sources, sync runs and data (userdata.js).
 
-import { api, streamEvents } from "./api.js";
+import { api, sessionKey, streamEvents } from "./api.js";
 import { can } from "./session.js";
 import { actionButton, async, emptyState, fill, h, num, pill, section, table, timeEl } from "./ui.js";
 import { userData } from "./userdata.js";
@@ -48,6 +48,14 @@ export function userPage(id) {
           h("dt", {}, "External id"), h("dd", {}, u.external_user_id || "—"),
           h("dt", {}, "Name"), h("dd", {}, [u.first_name, u.last_name].filter(Boolean).join(" ") || "—"),
           h("dt", {}, "Created"), h("dd", {}, timeEl(u.created_at))),
+        h("div", { class: "actions" },
+          actionButton("Export data (NDJSON)", () => exportUser(path, u.id), { id: "export-user" }),
+          can("member") ? actionButton("Erase user", async () => {
+            if (!confirm("Erase " + (u.email || u.id) + "? Every record of the user is deleted from every table and topic reader; this cannot be undone.")) return "";
+            await api("DELETE", path);
+            location.hash = "#/users";
+            return "User erased";
+          }, { class: "danger", id: "erase-user" }) : null),
         section("Connections", connections(path)),
         section("Data sources", async(() => dataSources(path))),
         userData(path),
@@ -55,6 +63,27 @@ export function userPage(id) {
       ];
     }),
   ];
+}
+
+// exportUser downloads the user's export (NDJSON) with the session's key.
+// The browser holds the file while it downloads: for a user with millions
+// of samples, curl the route instead.
+async function exportUser(path, id) {
+  const res = await fetch("/api/v1" + path + "/export", { headers: { "X-API-Key": sessionKey() }, cache: "no-store" });
+  if (!res.ok) {
+    const e = await res.json().catch(() => ({}));
+    throw new Error(e.error ? e.error.message : "export answered " + res.status);
+  }
+  const text = await res.text();
+  const last = JSON.parse(text.trimEnd().split("\n").pop() || "{}");
+  if (last.kind !== "end") throw new Error("the export stopped early: " + (last.message || "no end line"));
+  const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+  const a = h("a", { href: url, download: "wearstream-user-" + id + ".ndjson" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return "Export downloaded: " + last.records + " records";
 }
 
 function capabilities(c) {
