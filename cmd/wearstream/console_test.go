@@ -388,8 +388,17 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible("#series-chart path.line", chromedp.ByQuery),
 		chromedp.Evaluate(`[...document.querySelectorAll("main button")].filter(b => /Sync now|Disconnect|Reconnect/.test(b.textContent)).length`, &adminButtons),
 		shot("12-user-as-read"))
-	if strings.Contains(nav, "Webhooks") || strings.Contains(nav, "Credentials") || !strings.Contains(nav, "Users") {
+	if strings.Contains(nav, "Credentials") || !strings.Contains(nav, "Users") || !strings.Contains(nav, "Webhooks") {
 		t.Errorf("a read key is offered %q", nav)
+	}
+	var endpointsShown bool
+	run("webhooks as read",
+		chromedp.Navigate(s.api+"/console/#/webhooks"),
+		chromedp.WaitVisible("main table, main .empty", chromedp.ByQuery),
+		chromedp.Evaluate(`!!document.querySelector("#endpoints, #new-endpoint")`, &endpointsShown),
+		shot("12-webhooks-as-read"))
+	if endpointsShown {
+		t.Errorf("a read key is offered the endpoints")
 	}
 	if adminButtons != 0 {
 		t.Errorf("a read key is offered %d connection actions", adminButtons)

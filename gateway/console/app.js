@@ -14,7 +14,7 @@ import { credentialsPage, prioritiesPage, providersPage } from "./settings.js";
 const pages = [
   { path: "overview", label: "Overview", role: "read", page: overviewPage },
   { path: "users", label: "Users", role: "read", page: usersPage },
-  { path: "webhooks", label: "Webhooks", role: "member", page: webhooksPage },
+  { path: "webhooks", label: "Webhooks", role: "read", page: webhooksPage },
   { path: "credentials", label: "Credentials", role: "admin", page: credentialsPage },
   { path: "providers", label: "Providers", role: "read", page: providersPage },
   { path: "priorities", label: "Priorities", role: "read", page: prioritiesPage },
@@ -81,7 +81,7 @@ async function route() {
   }
   let view;
   if (name === "users" && parts[1]) view = userPage(parts[1]);
-  else if (name === "webhooks" && parts[1]) view = endpointPage(parts[1]);
+  else if (name === "webhooks" && parts[1] && can("member")) view = endpointPage(parts[1]);
   else view = page.page();
   document.title = page.label + " · wearstream console";
   fill(main(), view);
