@@ -8,6 +8,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ type connectionView struct {
 	CreatedAt        string              `json:"created_at"`
 	UpdatedAt        string              `json:"updated_at"`
 	LiveSyncMode     string              `json:"live_sync_mode"`
+	IconURL          string              `json:"icon_url"`
 	Capabilities     ingest.Capabilities `json:"capabilities"`
 }
 
@@ -55,8 +57,8 @@ func (g *Gateway) viewConnection(c schemas.Connection) connectionView {
 		v.Scopes = []string{}
 	}
 	if p, ok := ingest.Lookup(c.Provider); ok {
-		pv := g.viewProvider(p)
-		v.LiveSyncMode, v.Capabilities = pv.LiveSyncMode, pv.Capabilities
+		pv := g.viewProvider(p, c.Tenant)
+		v.LiveSyncMode, v.Capabilities, v.IconURL = pv.LiveSyncMode, pv.Capabilities, pv.IconURL
 	}
 	return v
 }
@@ -133,6 +135,9 @@ func (g *Gateway) syncNow(c *fiber.Ctx) error {
 	if !p.Pulls() {
 		return badRequest("not_pollable", "provider: "+p.Name+" is not polled; its data is pushed to its webhook")
 	}
+	if !jobs.Enabled(g.env, u.Tenant, p) {
+		return badRequest("provider_disabled", "provider: "+p.Name+" is disabled for this tenant")
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), g.produceTimeout)
 	defer cancel()
 	run, err := jobs.StartPoll(ctx, g.env, p, conn, g.now())
@@ -140,4 +145,53 @@ func (g *Gateway) syncNow(c *fiber.Ctx) error {
 		return unavailable("the event store is unavailable; nothing was queued, retry later")
 	}
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{"status": "queued", "provider": p.Name, "user_id": u.ID, "run_id": run})
+}
+
+// The bounds and default of ?days= of a historical sync (Open Wearables').
+const (
+	maxHistoryDays     = 365
+	defaultHistoryDays = 90
+)
+
+// syncHistory answers POST /providers/{provider}/users/{user_id}/sync/historical?days=:
+// a backfill of the last days days (1–365, default 90), queued for the
+// ingest workers. Pull providers fetch it; Garmin is asked for it with its
+// backfill API and pushes it (30 days at most).
+func (g *Gateway) syncHistory(c *fiber.Ctx) error {
+	u, err := g.userOf(c, "user_id")
+	if err != nil {
+		return err
+	}
+	p, conn, err := g.connectionOf(c, u)
+	if err != nil {
+		return err
+	}
+	days := defaultHistoryDays
+	if s := c.Query("days"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxHistoryDays {
+			return badRequest("invalid_days", "days: want a whole number from 1 to 365")
+		}
+		days = n
+	}
+	if !jobs.Enabled(g.env, u.Tenant, p) {
+		return badRequest("provider_disabled", "provider: "+p.Name+" is disabled for this tenant")
+	}
+	method := "pull_api"
+	switch {
+	case p.Capabilities.WebhookCallback:
+		method = "webhook_backfill"
+	case !p.Pulls():
+		return badRequest("no_history", "provider: "+p.Name+" has no history to fetch")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), g.produceTimeout)
+	defer cancel()
+	run, from, to, err := jobs.StartHistory(ctx, g.env, p, conn, days, g.now())
+	if err != nil {
+		return unavailable("the event store is unavailable; nothing was queued, retry later")
+	}
+	return c.Status(http.StatusAccepted).JSON(fiber.Map{
+		"status": "queued", "provider": p.Name, "user_id": u.ID, "method": method, "run_id": run,
+		"days": int(to.Sub(from).Hours() / 24), "start_date": from.Format(time.RFC3339), "end_date": to.Format(time.RFC3339),
+	})
 }

@@ -25,6 +25,9 @@ import (
 // exportTimeout bounds one export.
 const exportTimeout = 2 * time.Hour
 
+// exportIdleTimeout is how long an export's client may read nothing.
+const exportIdleTimeout = 60 * time.Second
+
 func (g *Gateway) exportUser(c *fiber.Ctx) error {
 	u, err := g.readUser(c)
 	if err != nil {
@@ -40,10 +43,19 @@ func (g *Gateway) exportUser(c *fiber.Ctx) error {
 	})
 	c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+u.ID+`.ndjson"`)
+	// The server's write timeout (60 s) is set once per response; an export
+	// of a large user takes longer, so it moves the deadline on as it
+	// writes, and only a client that stops reading is cut.
+	conn := c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 		defer cancel()
 		n := 0
+		extend := func() {
+			if n%4096 == 0 && conn != nil {
+				_ = conn.SetWriteDeadline(time.Now().Add(exportIdleTimeout))
+			}
+		}
 		var line []byte
 		write := func(kind string, columns []string, values []any) error {
 			line = append(line[:0], `{"kind":`...)
@@ -60,6 +72,7 @@ func (g *Gateway) exportUser(c *fiber.Ctx) error {
 			}
 			line = append(line, '}', '\n')
 			n++
+			extend()
 			_, err := w.Write(line)
 			return err
 		}

@@ -51,15 +51,16 @@ type Gateway struct {
 	keys  *tokens.Keys
 	locks *keyLocks
 
-	// runs fans sync-run changes out to the open sync streams
-	// (syncstream.go); done is closed when Serve's context ends, which
-	// ends the streams.
-	runs *runHub
-	done chan struct{}
-
 	// guard throttles guessing (throttle.go) with guessLimits.
 	guard       *throttle
 	guessLimits [guessKinds]guessLimits
+
+	// feed is the sync status feed (syncfeed.go); heartbeat how often an
+	// idle stream sends a comment; stopping is closed when Serve stops,
+	// ending the streams.
+	feed      *syncFeed
+	heartbeat time.Duration
+	stopping  chan struct{}
 }
 
 // Option configures a Gateway.
@@ -77,14 +78,14 @@ func WithProduceTimeout(d time.Duration) Option {
 
 // New builds the gateway over env.
 func New(env *app.Env, opts ...Option) *Gateway {
-	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second, guessLimits: defaultGuessLimits}
+	g := &Gateway{env: env, now: time.Now, produceTimeout: 15 * time.Second, guessLimits: defaultGuessLimits,
+		heartbeat: defaultHeartbeat, stopping: make(chan struct{})}
 	for _, o := range opts {
 		o(g)
 	}
+	g.feed = newSyncFeed(env.Tables.SyncRuns, g.now)
 	g.guard = newThrottle(g.guessLimits, g.now, env.Logger)
 	g.keys, g.locks = sdkKeys(env), newKeyLocks()
-	g.runs, g.done = newRunHub(), make(chan struct{})
-	env.Tables.SyncRuns.Watch(g.runs.publish)
 	if g.clickhouse != nil {
 		g.reads = reads.New(g.clickhouse)
 	}
@@ -120,7 +121,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)
 	case <-ctx.Done():
-		close(g.done)
+		close(g.stopping)
 		return g.fiber.ShutdownWithTimeout(10 * time.Second)
 	}
 }

@@ -31,48 +31,6 @@ import (
 // exchanges, account lookups and deregistrations.
 var providerHTTP = &http.Client{Timeout: 30 * time.Second}
 
-// providerView is a provider as GET /oauth/providers shows it.
-type providerView struct {
-	Name         string              `json:"name"`
-	DisplayName  string              `json:"display_name"`
-	HasCloudAPI  bool                `json:"has_cloud_api"`
-	IsConfigured bool                `json:"is_configured"`
-	LiveSyncMode string              `json:"live_sync_mode"`
-	Capabilities ingest.Capabilities `json:"capabilities"`
-}
-
-func (g *Gateway) viewProvider(p ingest.Provider) providerView {
-	v := providerView{Name: p.Name, DisplayName: p.DisplayName, HasCloudAPI: p.OAuth != nil, Capabilities: p.Capabilities}
-	v.Capabilities.ClientSDK = v.Capabilities.ClientSDK || p.SDK
-	// A provider without OAuth (the mobile SDKs, files) needs no credentials.
-	v.IsConfigured = p.OAuth == nil || p.OAuth.Configured(jobs.Settings(g.env, p))
-	switch {
-	case p.Pulls():
-		v.LiveSyncMode = "pull"
-	case p.Webhook != nil:
-		v.LiveSyncMode = "webhook"
-	default:
-		v.LiveSyncMode = "none"
-	}
-	return v
-}
-
-// listProviders answers GET /oauth/providers?cloud_only=: every provider
-// with its capabilities and whether its credentials are configured.
-func (g *Gateway) listProviders(c *fiber.Ctx) error {
-	out := []providerView{}
-	for _, p := range ingest.All() {
-		if c.QueryBool("cloud_only") && p.OAuth == nil {
-			continue
-		}
-		if p.OAuth == nil && !p.SDK && p.Webhook == nil {
-			continue // file formats (fit) are not providers users connect
-		}
-		out = append(out, g.viewProvider(p))
-	}
-	return c.JSON(out)
-}
-
 // oauthProvider returns the path's provider when users can connect it.
 func (g *Gateway) oauthProvider(c *fiber.Ctx) (ingest.Provider, ingest.Settings, error) {
 	name := c.Params("provider")
@@ -114,6 +72,9 @@ func (g *Gateway) authorize(c *fiber.Ctx) error {
 	u, ok := g.env.Tables.Users.Get(userID)
 	if !ok || u.Tenant != who(c).Tenant {
 		return notFound("user " + userID + " not found")
+	}
+	if !jobs.Enabled(g.env, u.Tenant, p) {
+		return badRequest("provider_disabled", "provider: "+p.Name+" is disabled for this tenant; enable it with PUT /api/v1/oauth/providers/"+p.Name)
 	}
 	redirect := c.Query("redirect_uri")
 	if len(redirect) > maxURLLen {
@@ -173,6 +134,9 @@ func (g *Gateway) oauthCallback(c *fiber.Ctx) error {
 	u, ok := g.env.Tables.Users.Get(st.UserID)
 	if !ok || u.Tenant != st.Tenant {
 		return fail("user_not_found", "the user was deleted during the authorisation")
+	}
+	if !jobs.Enabled(g.env, u.Tenant, p) {
+		return fail("provider_disabled", "the provider was disabled during the authorisation")
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), oauth2.HTTPClient, providerHTTP), 60*time.Second)
 	defer cancel()

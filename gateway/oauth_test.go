@@ -25,13 +25,30 @@ import (
 // providers configured; the gateway's public URL is its own address.
 func startWithProviders(t *testing.T, fakes ...*providertest.Server) *harness {
 	t.Helper()
+	settings := make([]map[string]string, len(fakes))
+	for i, f := range fakes {
+		settings[i] = f.Settings()
+	}
+	return startWithSettings(t, settings...)
+}
+
+// startWithSettings is startWithProviders with the variables of each fake
+// (or any others) given as they are.
+func startWithSettings(t *testing.T, settings ...map[string]string) *harness {
+	t.Helper()
+	return startWithWorker(t, nil, settings...)
+}
+
+// startWithWorker is startWithSettings with options of the ingest worker.
+func startWithWorker(t *testing.T, opts []jobs.Option, settings ...map[string]string) *harness {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	extra := map[string]string{"WEARSTREAM_PUBLIC_URL": "http://" + ln.Addr().String(), "WEARSTREAM_POLL_INTERVAL": "1h"}
-	for _, f := range fakes {
-		for k, v := range f.Settings() {
+	for _, m := range settings {
+		for k, v := range m {
 			extra[k] = v
 		}
 	}
@@ -39,7 +56,8 @@ func startWithProviders(t *testing.T, fakes ...*providertest.Server) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { _ = New(st.Env).Serve(ctx, ln); done <- struct{}{} }()
-	go func() { _ = jobs.NewWorker(st.Env, jobs.WithTick(50*time.Millisecond)).Run(ctx); done <- struct{}{} }()
+	opts = append([]jobs.Option{jobs.WithTick(50 * time.Millisecond)}, opts...)
+	go func() { _ = jobs.NewWorker(st.Env, opts...).Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
 	return &harness{t: t, stack: st, url: "http://" + ln.Addr().String()}
 }
@@ -124,8 +142,8 @@ func TestProvidersList(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.rawBody)
 	}
-	for _, want := range []string{`"name":"polar","display_name":"Polar","has_cloud_api":true,"is_configured":true,"live_sync_mode":"pull"`,
-		`"name":"garmin","display_name":"Garmin","has_cloud_api":true,"is_configured":false,"live_sync_mode":"webhook"`,
+	for _, want := range []string{`"name":"polar","display_name":"Polar","has_cloud_api":true,"is_configured":true,"is_enabled":true`, `"live_sync_mode":"pull","live_sync_configurable":true`,
+		`"name":"garmin","display_name":"Garmin","has_cloud_api":true,"is_configured":false`, `"live_sync_mode":"webhook","live_sync_configurable":false`,
 		`"rest_pull":true,"webhook_stream":false,"webhook_ping":true`,
 		// The mobile SDKs need no credentials; Apple Health exports are files.
 		`"name":"apple","display_name":"Apple Health","has_cloud_api":false,"is_configured":true`,
@@ -242,10 +260,11 @@ func TestGarminConnectPushPingDeregistration(t *testing.T) {
 	if c.ProviderUserID != "garmin_user_123" || len(c.Scopes) != 3 || len(c.RefreshTokenEnc) == 0 {
 		t.Fatalf("connection = %+v", c)
 	}
-	// History is requested with the backfill API: 14 types, one 30-day window.
-	runs := h.runDone(key, user, "backfill", 1)
-	if runs[0]["status"] != "success" || len(garmin.Requests("/wellness-api/rest/backfill/sleeps")) != 1 {
-		t.Fatalf("backfill run = %v, requests %v", runs[0], garmin.Requests(""))
+	// History is requested with the backfill API: 14 types, one 30-day
+	// window; the run waits for the pushes (backfill_test.go).
+	h.backfillWhen(key, user, func(b backfillView) bool { return b.Summary["triggered"] == 14 })
+	if len(garmin.Requests("/wellness-api/rest/backfill/sleeps")) != 1 {
+		t.Fatalf("backfill requests %v", garmin.Requests(""))
 	}
 	q := garmin.Requests("/wellness-api/rest/backfill/dailies")[0].Query
 	if q.Get("summaryStartTimeInSeconds") == "" || q.Get("summaryEndTimeInSeconds") == "" {

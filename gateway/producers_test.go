@@ -179,7 +179,7 @@ func TestProviderWebhookAnswers503WhenKafkaRefuses(t *testing.T) {
 	key := h.tenantKey("acme")
 	user := h.createUser(key, `{}`)
 	h.connect(key, "garmin", user, garmin)
-	h.runDone(key, user, "backfill", 1)
+	h.backfillWhen(key, user, func(b backfillView) bool { return b.Summary["triggered"] == 14 })
 	env := h.stack.Env
 	headers := map[string]string{"garmin-client-id": garmin.ClientID}
 

@@ -7,7 +7,8 @@ package gateway
 // pushed data as raw events (kind webhook) and queues the rest (fetches of
 // named URLs, revocations, permission changes) for the ingest workers. It
 // answers 200 once Kafka has everything, and 200 as well for users it does
-// not know, so that providers do not retry them.
+// not know and for tenants that disabled the provider (their items are
+// dropped), so that providers do not retry them.
 
 import (
 	"context"
@@ -21,8 +22,17 @@ import (
 	"github.com/wearstream/wearstream/schemas"
 )
 
+// providerParam is the request's provider: the path's, or the one an
+// alias route fixed (alias.go).
+func providerParam(c *fiber.Ctx) string {
+	if name, ok := c.Locals(localProvider).(string); ok {
+		return name
+	}
+	return c.Params("provider")
+}
+
 func (g *Gateway) webhookProvider(c *fiber.Ctx) (ingest.Provider, error) {
-	name := c.Params("provider")
+	name := providerParam(c)
 	p, ok := ingest.Lookup(name)
 	if !ok {
 		return p, notFound("provider " + name + " not found")
@@ -104,7 +114,8 @@ func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), g.produceTimeout)
 	defer cancel()
-	accepted, unknown := 0, 0
+	accepted, unknown, disabled := 0, 0, 0
+	perConn := map[string]int64{} // items accepted by connection key
 	for _, it := range items {
 		keys := g.env.Tables.ProviderUsers.Keys(p.Name, it.ProviderUserID)
 		found := false
@@ -114,20 +125,35 @@ func (g *Gateway) providerWebhook(c *fiber.Ctx) error {
 				continue
 			}
 			found = true
+			if !jobs.Enabled(g.env, conn.Tenant, p) {
+				disabled++ // the tenant disabled the provider: answered, dropped
+				continue
+			}
 			if err := g.enqueueItem(ctx, conn, it); err != nil {
 				g.env.Logger.Warn("webhook item not accepted by kafka", "provider", p.Name, "err", err)
 				return unavailable("the event store is unavailable; nothing was accepted, retry later")
 			}
 			accepted++
+			perConn[key]++
 		}
 		if !found {
 			unknown++
 		}
 	}
+	for key, n := range perConn {
+		conn, _ := g.env.Tables.Connections.Get(key)
+		g.recordRun(schemas.User{ID: conn.UserID, Tenant: conn.Tenant}, p.Name, "webhook", "webhook accepted", n, 0)
+	}
 	if unknown > 0 {
 		g.env.Logger.Info("webhook items for unknown provider users", "provider", p.Name, "items", unknown)
 	}
-	return c.JSON(fiber.Map{"status": "accepted", "accepted": accepted, "unknown_users": unknown})
+	status := http.StatusOK
+	if p.Webhook.Status != nil {
+		if st := p.Webhook.Status(body); st != 0 {
+			status = st
+		}
+	}
+	return c.Status(status).JSON(fiber.Map{"status": "accepted", "accepted": accepted, "unknown_users": unknown, "disabled": disabled})
 }
 
 // enqueueItem keeps one webhook item for one connection.
@@ -140,6 +166,9 @@ func (g *Gateway) enqueueItem(ctx context.Context, conn schemas.Connection, it i
 		if err := jobs.ProduceRaw(ctx, g.env, conn, schemas.KindWebhook, ct, it.Body); err != nil {
 			return err
 		}
+	}
+	if err := g.delivered(ctx, conn, it.Delivers); err != nil {
+		return err
 	}
 	if it.Job == "" {
 		return nil

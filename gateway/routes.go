@@ -17,6 +17,8 @@ package gateway
 // routes stream their body instead of reading it (imports.go).
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wearstream/wearstream/ingest"
@@ -108,7 +110,7 @@ func (g *Gateway) bodyBytes(b bodyLimit) int {
 // route is one entry of the route table.
 type route struct {
 	method  string
-	path    string // under /api/v1 unless in rootPaths
+	path    string // under /api/v1 unless fullPath says otherwise
 	role    Role   // public, or the least role that may call it
 	body    bodyLimit
 	handler fiber.Handler
@@ -119,7 +121,7 @@ type route struct {
 
 // table lists every route of the gateway.
 func (g *Gateway) table() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/healthz", role: public, handler: g.healthz},
 		{method: "GET", path: "/readyz", role: public, handler: g.readyz},
 		{method: "GET", path: "/metrics", role: public, handler: g.serveMetrics},
@@ -145,6 +147,19 @@ func (g *Gateway) table() []route {
 			before: []fiber.Handler{g.throttleSignatures, g.knownWebhookProvider}},
 		{method: "GET", path: "/providers/:provider/webhooks", role: public, handler: g.providerChallenge,
 			before: []fiber.Handler{g.throttleSignatures}},
+		{method: "GET", path: "/static/provider-icons/:file", role: public, handler: g.providerIcon},
+
+		// Provider-side webhook subscriptions (subscriptions.go).
+		{method: "GET", path: "/providers/:provider/webhooks/subscriptions", role: RoleAdmin, handler: g.listSubscriptions},
+		{method: "POST", path: "/providers/:provider/webhooks/subscriptions", role: RoleAdmin, handler: g.createSubscriptions},
+		{method: "POST", path: "/providers/:provider/webhooks/subscriptions/renew", role: RoleAdmin, handler: g.renewSubscriptions},
+		{method: "GET", path: "/providers/:provider/webhooks/subscriptions/:id", role: RoleAdmin, handler: g.getSubscription},
+		{method: "PUT", path: "/providers/:provider/webhooks/subscriptions/:id", role: RoleAdmin, body: bodyJSON, handler: g.updateSubscription},
+		{method: "DELETE", path: "/providers/:provider/webhooks/subscriptions/:id", role: RoleAdmin, handler: g.deleteSubscription},
+
+		// Provider settings (providersettings.go).
+		{method: "PUT", path: "/oauth/providers", role: RoleAdmin, body: bodyJSON, handler: g.putProviders},
+		{method: "PUT", path: "/oauth/providers/:provider", role: RoleAdmin, body: bodyJSON, handler: g.putProvider},
 
 		{method: "POST", path: "/users", role: RoleMember, body: bodyJSON, handler: g.createUser},
 		{method: "GET", path: "/users", role: RoleRead, handler: g.listUsers},
@@ -182,11 +197,17 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/users/:user_id/import/apple/xml/direct", role: RoleMember, body: bodyUpload, handler: g.importAppleXML},
 		{method: "POST", path: "/users/:user_id/import/fit", role: RoleMember, body: bodyUpload, handler: g.importFIT},
 		{method: "GET", path: "/users/:user_id/sync/runs", role: RoleRead, handler: g.listSyncRuns},
+		{method: "GET", path: "/users/:user_id/sync/recent", role: RoleRead, handler: g.syncRecent},
 		{method: "GET", path: "/users/:user_id/sync/stream", role: RoleRead, handler: g.syncStream},
+		{method: "GET", path: "/sync/runs", role: RoleRead, handler: g.listAllSyncRuns},
 		{method: "GET", path: "/oauth/:provider/authorize", role: RoleMember, handler: g.authorize},
 		{method: "GET", path: "/users/:user_id/connections", role: RoleRead, handler: g.listConnections},
 		{method: "DELETE", path: "/users/:user_id/connections/:provider", role: RoleMember, handler: g.deleteConnection},
 		{method: "POST", path: "/providers/:provider/users/:user_id/sync", role: RoleMember, handler: g.syncNow},
+		{method: "POST", path: "/providers/:provider/users/:user_id/sync/historical", role: RoleMember, handler: g.syncHistory},
+		{method: "GET", path: "/providers/:provider/users/:user_id/backfill/status", role: RoleRead, handler: g.backfillStatus},
+		{method: "POST", path: "/providers/:provider/users/:user_id/backfill/cancel", role: RoleMember, handler: g.backfillCancel},
+		{method: "POST", path: "/providers/:provider/users/:user_id/backfill/:type/retry", role: RoleMember, handler: g.backfillRetry},
 		{method: "POST", path: "/users/:user_id/invitation-code", role: RoleMember, handler: g.createInvitationCode},
 
 		{method: "POST", path: "/api-keys", role: RoleAdmin, body: bodyJSON, handler: g.createAPIKey},
@@ -217,7 +238,7 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/audit", role: RoleAdmin, handler: g.listAudit},
 		{method: "GET", path: "/settings/retention", role: RoleRead, handler: g.getRetention},
 		{method: "PUT", path: "/settings/retention", role: RoleAdmin, body: bodyJSON, handler: g.putRetention},
-	}
+	}, g.aliasRoutes()...)
 }
 
 // rootPaths are the routes served at the root rather than under /api/v1.
@@ -225,7 +246,7 @@ var rootPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": t
 
 // fullPath is the route's path as registered.
 func (r route) fullPath() string {
-	if rootPaths[r.path] {
+	if rootPaths[r.path] || strings.HasPrefix(r.path, "/static/") {
 		return r.path
 	}
 	return "/api/v1" + r.path

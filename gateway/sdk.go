@@ -36,11 +36,13 @@ func (g *Gateway) sdkSync(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	run := g.recordRun(u, provider, "sdk", "upload accepted", 1, int64(len(c.Body())))
 	return c.Status(http.StatusAccepted).JSON(fiber.Map{
 		"status_code":  http.StatusAccepted,
 		"response":     "Import task queued successfully",
 		"user_id":      u.ID,
 		"raw_event_id": raw.ID,
+		"run_id":       run,
 	})
 }
 

@@ -215,3 +215,40 @@ func (g *Gateway) listSyncRuns(c *fiber.Ctx) error {
 	}
 	return c.Status(http.StatusOK).JSON(out)
 }
+
+// maxRecording bounds the runs being recorded in the background at once.
+const maxRecording = 64
+
+// recordSlots holds one token per run being recorded (recordRun).
+var recordSlots = make(chan struct{}, maxRecording)
+
+// recordRun records a run that began and ended within one request (an SDK
+// upload, a provider webhook) in the background: sync.completed, then its
+// state, so that it shows in the lifecycle webhooks, the runs and the sync
+// streams. The data the request carried is already in Kafka and its answer
+// never waits for this; when Kafka refuses, or maxRecording runs are being
+// recorded already, the run is logged and not recorded.
+func (g *Gateway) recordRun(u schemas.User, provider, source, message string, items, bytes int64) string {
+	now := g.now().UTC().Truncate(time.Millisecond)
+	r := &syncRun{g: g, saved: now, run: schemas.SyncRun{
+		ID: newRunID(), Tenant: u.Tenant, UserID: u.ID, Provider: provider, Source: source,
+		Status: runSuccess, Message: message, ItemsProcessed: items, BytesProcessed: bytes,
+		StartedAt: now, UpdatedAt: now, EndedAt: now,
+	}}
+	select {
+	case recordSlots <- struct{}{}:
+	default:
+		g.env.Logger.Warn("sync run not recorded: too many being recorded", "run_id", r.run.ID, "source", source)
+		return r.run.ID
+	}
+	go func() {
+		defer func() { <-recordSlots }()
+		ctx, cancel := context.WithTimeout(context.Background(), g.produceTimeout)
+		defer cancel()
+		if err := r.lifecycle(ctx, schemas.EventSyncCompleted); err != nil {
+			return // logged by lifecycle
+		}
+		_ = r.save(ctx) // logged by save
+	}()
+	return r.run.ID
+}

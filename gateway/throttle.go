@@ -249,7 +249,7 @@ func (g *Gateway) throttle(k guess) fiber.Handler {
 
 // throttleSignatures checks the signature buckets of the path's provider.
 func (g *Gateway) throttleSignatures(c *fiber.Ctx) error {
-	if err := g.checkGuess(c, guessSignature, c.Params("provider")); err != nil {
+	if err := g.checkGuess(c, guessSignature, providerParam(c)); err != nil {
 		return err
 	}
 	return c.Next()

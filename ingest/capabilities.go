@@ -1,5 +1,7 @@
 package ingest
 
+import "github.com/wearstream/wearstream/schemas"
+
 // Capabilities are what a provider can do, named as Open Wearables' provider
 // flags so that its clients read them unchanged.
 type Capabilities struct {
@@ -26,4 +28,21 @@ type Capabilities struct {
 // Pulls reports whether connections of the provider are polled.
 func (p Provider) Pulls() bool {
 	return p.Capabilities.RestPull && p.Plan != nil && p.Fetch != nil
+}
+
+// Modes are the live sync modes the provider can run in, its default
+// first: pull when it is polled, webhook when it sends webhooks (Garmin's
+// only mode), none for the mobile SDKs and files.
+func (p Provider) Modes() []string {
+	var modes []string
+	if p.Pulls() {
+		modes = append(modes, schemas.ModePull)
+	}
+	if p.Webhook != nil {
+		modes = append(modes, schemas.ModeWebhook)
+	}
+	if len(modes) == 0 {
+		modes = []string{schemas.ModeNone}
+	}
+	return modes
 }

@@ -163,6 +163,14 @@ type Provider struct {
 	Maintain func(ctx context.Context, s *Session, webhookURL string) error
 	// MaintainEvery is how often Maintain runs.
 	MaintainEvery time.Duration
+	// Subscriptions registers and manages the provider's webhook
+	// subscriptions by API (subscriptions.go); nil for providers whose
+	// webhooks are set up in their portal.
+	Subscriptions *Subscriptions
+	// Granularities are the data granularities a tenant may set for the
+	// provider (PUT /api/v1/oauth/providers/{provider}), the default
+	// first; nil for providers without a choice.
+	Granularities []string
 }
 
 var (

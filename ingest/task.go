@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"time"
 
 	"github.com/wearstream/wearstream/schemas"
@@ -15,6 +16,11 @@ const (
 	// TaskFetch fetches a URL that a webhook named.
 	TaskFetch = "fetch"
 )
+
+// ErrAlreadyRequested is returned by a backfill request the provider
+// refused because the same window was requested before (Garmin's 409): it
+// pushes a window once, so nothing more will come of asking again.
+var ErrAlreadyRequested = errors.New("the window was requested before")
 
 // Task is one step of a poll or backfill plan, or one fetch.
 type Task struct {

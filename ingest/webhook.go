@@ -34,6 +34,9 @@ type Webhook struct {
 	Unverified func(body []byte) bool
 	// Parse reads a verified body into items.
 	Parse func(body []byte) ([]Item, error)
+	// Status, when set, is the status a verified body is answered with
+	// (Google's endpoint verification wants 201); 0 keeps 200.
+	Status func(body []byte) int
 	// PushesData says the provider sends data in its webhooks (Garmin's
 	// push, Suunto's 24/7 notifications), so a body may be as large as
 	// WEARSTREAM_MAX_BODY_BYTES; the others send notifications of at most
@@ -71,6 +74,10 @@ type Item struct {
 	URL      string
 	// Permissions are the user's granted permissions, for JobPermissions.
 	Permissions []string
+	// Delivers names the backfill data types the item brings data of
+	// (Garmin's push and ping items), so that a backfill waiting for them
+	// counts them as delivered.
+	Delivers []string
 }
 
 // VerifyHMAC checks that header holds the hex HMAC-SHA256 of body keyed

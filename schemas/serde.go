@@ -92,6 +92,9 @@ func (t Topics) Bindings(rawProviders []string) []Binding {
 	b = append(b, t.sdkBindings()...)
 	b = append(b, t.changeBindings()...)
 	b = append(b, t.auditBindings()...)
+	b = append(b, t.providerBindings()...)
+	b = append(b, t.backfillBindings()...)
+	b = append(b, t.subscriptionBindings()...)
 	b = append(b, t.erasureBindings()...)
 	b = append(b, t.retentionBindings()...)
 	for _, p := range rawProviders {

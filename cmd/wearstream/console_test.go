@@ -234,11 +234,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	// A second import while the page is open: its run appears live, from
 	// the sync stream, without a reload.
+	var before int
+	run("count sync runs", chromedp.Evaluate(`document.querySelectorAll("#sync-runs tbody tr").length`, &before))
 	s.call("POST", "/api/v1/users/"+jane+"/import/fit", ingesttest.FITCorpus(t, "from_official_sdk/Activity.fit"), nil, 202)
-	waitFor(t, "the second sync run on the open page", func() bool {
+	waitFor(t, "the second import's sync run on the open page", func() bool {
 		var n int
-		run("count sync runs", chromedp.Evaluate(`document.querySelectorAll("#sync-runs tbody tr").length`, &n))
-		return n == 2
+		var text string
+		run("count sync runs", chromedp.Evaluate(`document.querySelectorAll("#sync-runs tbody tr").length`, &n),
+			chromedp.Text("#sync-runs", &text, chromedp.ByID))
+		return n == before+1 && strings.Contains(text, "25207 samples")
 	})
 	run("the sync runs", chromedp.ScrollIntoView("#sync-runs", chromedp.ByQuery), view("04-user-sync-runs"))
 	if points < 100 {

@@ -62,7 +62,7 @@ func TestGoogleHealthEndToEnd(t *testing.T) {
 
 	// Google's endpoint verification: with the secret, then without.
 	verification := fake.Fixture("googlehealth", "google_health_verification.json", "")
-	call("POST", "/api/v1/providers/google_health/webhooks", verification, map[string]string{"Authorization": providertest.WebhookSecret}, 200)
+	call("POST", "/api/v1/providers/google_health/webhooks", verification, map[string]string{"Authorization": providertest.WebhookSecret}, 201)
 	call("POST", "/api/v1/providers/google_health/webhooks", verification, nil, 401)
 
 	// Connect; the backfill lists every data type.

@@ -83,11 +83,13 @@ export async function metricsText() {
 
 /**
  * Reads a Server-Sent Events stream under /api/v1 with the session's key
- * (EventSource cannot send headers), calling onEvent({event, id, data}) for
- * each event, until the stream ends or stop() is true.
+ * (EventSource cannot send headers), with the query parameters given,
+ * calling onEvent({event, id, data}) for each event, until the stream
+ * ends or stop() is true.
  */
-export async function streamEvents(path, onEvent, stop) {
-  const res = await fetch("/api/v1" + path, { headers: { "X-API-Key": sessionKey(), Accept: "text/event-stream" }, cache: "no-store" });
+export async function streamEvents(path, onEvent, stop, query) {
+  const q = query ? "?" + new URLSearchParams(query).toString() : "";
+  const res = await fetch("/api/v1" + path + q, { headers: { "X-API-Key": sessionKey(), Accept: "text/event-stream" }, cache: "no-store" });
   if (!res.ok) {
     let err = { code: "http_" + res.status, message: res.statusText };
     try { err = (await res.json()).error || err; } catch { /* not JSON */ }

@@ -132,42 +132,39 @@ async function dataSources(path) {
   ], items, "No data yet for this user.");
 }
 
-// syncRuns shows the user's runs live: it reads the sync stream
-// (Server-Sent Events, through fetch so that the key goes in a header) and
-// redraws the table on each event; when the stream ends it reconnects for
-// as long as the page is shown.
+// syncRuns shows the user's runs live: the list from GET …/sync/runs,
+// read again on each event of the user's sync stream (Server-Sent Events,
+// read through fetch so that the key goes in a header); when the stream
+// ends it reconnects for as long as the page is shown.
 function syncRuns(path) {
   const box = h("div", { id: "sync-runs", "aria-live": "polite" });
-  const runs = new Map();
-  const draw = () => fill(box, table([
-    { label: "Run", cell: (r) => h("code", {}, r.run_id.slice(0, 12)) },
-    { label: "Provider", cell: (r) => r.provider + " · " + r.source },
-    { label: "Status", cell: (r) => pill(r.status, r.status === "success" ? "ok" : r.status === "failed" ? "bad" : "warn") },
-    { label: "Items", cell: (r) => num(r.items_processed, 0) },
-    { label: "Started", cell: (r) => timeEl(r.started_at) },
-    { label: "Updated", cell: (r) => timeEl(r.updated_at, { seconds: true }) },
-    { label: "Message", cell: (r) => r.error || r.message || "" },
-  ], [...runs.values()].sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, 20),
-  "No sync runs: imports and provider syncs appear here as they run."));
+  const draw = async () => {
+    const r = await api("GET", path + "/sync/runs", { query: { limit: 20 } });
+    fill(box, table([
+      { label: "Run", cell: (r) => h("code", {}, r.run_id.slice(0, 12)) },
+      { label: "Provider", cell: (r) => r.provider + " · " + r.source },
+      { label: "Status", cell: (r) => pill(r.status, r.status === "success" ? "ok" : r.status === "failed" ? "bad" : "warn") },
+      { label: "Items", cell: (r) => num(r.items_processed, 0) },
+      { label: "Started", cell: (r) => timeEl(r.started_at) },
+      { label: "Updated", cell: (r) => timeEl(r.updated_at, { seconds: true }) },
+      { label: "Message", cell: (r) => r.error || r.message || "" },
+    ], Array.isArray(r) ? r : r.data || [], "No sync runs: imports and provider syncs appear here as they run."));
+  };
   let started = false;
   const connect = async () => {
     if (started && !box.isConnected) return;
     started = true;
     try {
+      await draw();
       await streamEvents(path + "/sync/stream", (ev) => {
-        if (ev.event !== "sync_run") return;
-        const r = JSON.parse(ev.data);
-        runs.set(r.run_id, r);
-        draw();
-      }, () => !box.isConnected);
-      if (!runs.size) draw();
+        if (ev.event === "sync.status") draw().catch(() => {});
+      }, () => !box.isConnected, { replay: 0 });
     } catch (e) {
       fill(box, emptyState("Cannot follow sync runs: " + e.message));
       if (e.status) return;
     }
     setTimeout(connect, 1000);
   };
-  draw();
   connect();
   return box;
 }

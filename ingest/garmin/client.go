@@ -60,7 +60,7 @@ func Fetch(ctx context.Context, s *ingest.Session, t ingest.Task) ([]ingest.Fetc
 		var se *ingest.StatusError
 		switch {
 		case errors.As(err, &se) && se.Status == http.StatusConflict:
-			return nil, nil // this window was requested before: Garmin sends it once
+			return nil, ingest.ErrAlreadyRequested // Garmin sends a window once
 		case errors.As(err, &se) && se.Status == http.StatusForbidden:
 			return nil, ErrNoHistoryPermission
 		case err != nil:

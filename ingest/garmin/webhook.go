@@ -51,7 +51,8 @@ func ParseWebhook(body []byte) ([]ingest.Item, error) {
 	}
 	pings, _ := ParsePing(body)
 	for _, c := range pings {
-		out = append(out, ingest.Item{ProviderUserID: c.UserID, Job: ingest.JobFetch, DataType: c.SummaryType, URL: c.CallbackURL})
+		out = append(out, ingest.Item{ProviderUserID: c.UserID, Job: ingest.JobFetch, DataType: c.SummaryType, URL: c.CallbackURL,
+			Delivers: backfillNames([]string{c.SummaryType})})
 	}
 	files, _ := ParseActivityFiles(body)
 	for _, f := range files {
@@ -69,7 +70,7 @@ func ParseWebhook(body []byte) ([]ingest.Item, error) {
 			return nil, err
 		}
 		for user, b := range split {
-			out = append(out, ingest.Item{ProviderUserID: user, Body: b, ContentType: "application/json"})
+			out = append(out, ingest.Item{ProviderUserID: user, Body: b, ContentType: "application/json", Delivers: backfillNames(keysOf(b))})
 		}
 	}
 	// A ping, file, deregistration or permission change that names no user
@@ -103,4 +104,35 @@ func pushOnly(body []byte) ([]byte, error) {
 		return nil, nil
 	}
 	return json.Marshal(kept)
+}
+
+// backfillNames are the backfill names of the push keys that have one.
+func backfillNames(keys []string) []string {
+	var out []string
+	for _, key := range keys {
+		i, ok := summaryTypeByKey[key]
+		if !ok {
+			continue
+		}
+		for _, name := range BackfillTypes {
+			if j, ok := summaryTypeByKey[name]; ok && j == i && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// keysOf returns the top-level keys of a JSON object body.
+func keysOf(body []byte) []string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

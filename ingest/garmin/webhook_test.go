@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/wearstream/wearstream/ingest"
@@ -103,4 +104,24 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("verified %q against %q", presented, configured)
 		}
 	})
+}
+
+// TestWebhookItemsNameTheBackfillTypesTheyDeliver: a push item names the
+// backfill types of its keys (aliases resolved), a ping item the type of
+// its callback; lifecycle items name none.
+func TestWebhookItemsNameTheBackfillTypesTheyDeliver(t *testing.T) {
+	body := []byte(`{"pulseox":[{"userId":"u1","summaryId":"a"}],"dailies":[{"userId":"u1","summaryId":"b"}],
+		"sleeps":[{"userId":"u2","callbackURL":"https://apis.garmin.com/wellness-api/rest/sleeps?x=1"}],
+		"deregistrations":[{"userId":"u3"}]}`)
+	items, err := ParseWebhook(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, it := range items {
+		got[it.ProviderUserID] = append(got[it.ProviderUserID], it.Delivers...)
+	}
+	if !slices.Equal(got["u1"], []string{"dailies", "pulseOx"}) || !slices.Equal(got["u2"], []string{"sleeps"}) || len(got["u3"]) != 0 {
+		t.Fatalf("delivers = %v", got)
+	}
 }

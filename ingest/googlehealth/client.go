@@ -30,6 +30,9 @@ func init() {
 	ingest.Extend(provider, func(p *ingest.Provider) {
 		p.Plan = Plan
 		p.Fetch = Fetch
+		// Data points are read as Google stores them; the hourly and
+		// daily roll-ups of Open Wearables are not offered yet.
+		p.Granularities = []string{"raw"}
 	})
 }
 

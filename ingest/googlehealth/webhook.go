@@ -9,7 +9,8 @@ package googlehealth
 // https://developers.google.com/health/reference/rest/v4/projects.subscribers).
 // Every request must carry it (as it is, or after "Bearer "). Google's
 // endpoint verification posts {"type":"verification"} once with it
-// (answered 200) and once without (answered 401).
+// (answered 201 Created, as the subscribers.create reference requires)
+// and once without (answered 401).
 //
 // When GOOGLE_HEALTH_WEBHOOK_PUBLIC_KEY is set, a notification must also
 // carry a valid ECDSA P-256 signature of its raw body (signature.go);
@@ -40,7 +41,7 @@ import (
 
 func init() {
 	ingest.Extend(provider, func(p *ingest.Provider) {
-		p.Webhook = &ingest.Webhook{Verify: Verify, Parse: ParseWebhook}
+		p.Webhook = &ingest.Webhook{Verify: Verify, Parse: ParseWebhook, Status: verificationStatus}
 	})
 }
 
@@ -78,6 +79,15 @@ func Verify(s ingest.Settings, h http.Header, body []byte) error {
 		return errors.Join(ingest.ErrUnverified, err)
 	}
 	return nil
+}
+
+// verificationStatus answers Google's verified endpoint verification 201
+// Created, which subscriber creation requires; other bodies keep 200.
+func verificationStatus(body []byte) int {
+	if isVerification(body) {
+		return http.StatusCreated
+	}
+	return 0
 }
 
 // isVerification reports whether body is Google's endpoint verification.

@@ -196,3 +196,14 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestVerificationIsAnsweredCreated: Google's subscriber creation requires
+// 201 Created for the verified endpoint verification; notifications keep 200.
+func TestVerificationIsAnsweredCreated(t *testing.T) {
+	if st := verificationStatus([]byte(`{"type":"verification"}`)); st != http.StatusCreated {
+		t.Fatalf("verification status = %d", st)
+	}
+	if st := verificationStatus([]byte(`[{"data":{"healthUserId":"u","operation":"UPSERT","dataType":"steps"}}]`)); st != 0 {
+		t.Fatalf("notification status = %d", st)
+	}
+}

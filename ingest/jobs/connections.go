@@ -43,12 +43,18 @@ func ConnectionID(tenant, userID, provider string) string {
 	return schemas.NameID(tenant, userID, provider, "connection")
 }
 
-// Settings are provider p's credentials as configured in env.
+// Settings are provider p's credentials as configured in env. Without
+// <ENV>_WEBHOOK_SECRET, the webhook secret is the one the provider issued
+// when wearstream registered its webhook (Polar's), if any.
 func Settings(env *app.Env, p ingest.Provider) ingest.Settings {
 	if p.OAuth == nil {
 		return ingest.Settings{}
 	}
-	return p.OAuth.Settings(env.Config.Getenv)
+	s := p.OAuth.Settings(env.Config.Getenv)
+	if s.WebhookSecret == "" && p.Subscriptions != nil {
+		s.WebhookSecret = registeredSecret(env, p.Name)
+	}
+	return s
 }
 
 // CallbackURL is provider's OAuth redirect URI.

@@ -3,7 +3,8 @@ package jobs
 // Scheduling. Each worker schedules the connections whose user id hashes
 // (as Kafka's default partitioner hashes record keys) to a partition of the
 // jobs topic it owns: when a pull-capable connection's cursor is a poll
-// interval old it enqueues a poll from the cursor to now, and when a token
+// interval old it enqueues a poll from the cursor to now (unless its tenant
+// disabled the provider or set it to webhook mode), and when a token
 // expires within a tick and five minutes it enqueues a refresh, so tokens
 // stay fresh for providers that are only pushed to (Garmin). A rebalance
 // moves the scheduling with the partitions; nothing else coordinates.
@@ -35,7 +36,9 @@ func (w *Worker) schedule(ctx context.Context) {
 			return
 		case <-t.C:
 			w.scheduleDue(ctx, time.Now())
+			w.sweepBackfills(ctx, time.Now().UTC().Truncate(time.Millisecond))
 			w.maintainDue(ctx, time.Now())
+			w.registerDue(ctx, time.Now().UTC().Truncate(time.Millisecond))
 		}
 	}
 }
@@ -56,7 +59,7 @@ func (w *Worker) scheduleDue(ctx context.Context, now time.Time) {
 		if !ok {
 			return true
 		}
-		if p.Pulls() && now.Sub(c.LastSyncedAt) >= interval && now.Sub(w.scheduled[key+"/poll"]) >= interval {
+		if Polled(w.env, c.Tenant, p) && now.Sub(c.LastSyncedAt) >= interval && now.Sub(w.scheduled[key+"/poll"]) >= interval {
 			w.scheduled[key+"/poll"] = now
 			start := c.LastSyncedAt
 			if start.Unix() <= 0 {
@@ -92,6 +95,18 @@ func StartBackfill(ctx context.Context, env *app.Env, p ingest.Provider, c schem
 	}
 	end := now.UTC().Truncate(time.Millisecond)
 	return start(ctx, env, p, c, ingest.TaskBackfill, end.AddDate(0, 0, -days), end)
+}
+
+// StartHistory enqueues a backfill of c's last days days, capped by the
+// provider's maximum (Garmin's 30), and returns the run id and the window.
+func StartHistory(ctx context.Context, env *app.Env, p ingest.Provider, c schemas.Connection, days int, now time.Time) (run string, from, to time.Time, err error) {
+	if m := p.Capabilities.MaxHistoricalDays; m > 0 && days > m {
+		days = m
+	}
+	to = now.UTC().Truncate(time.Millisecond)
+	from = to.AddDate(0, 0, -days)
+	run, err = start(ctx, env, p, c, ingest.TaskBackfill, from, to)
+	return run, from, to, err
 }
 
 // StartPoll enqueues a poll of c from its cursor to now and returns the run

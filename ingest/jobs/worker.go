@@ -53,6 +53,16 @@ type Worker struct {
 	owned      map[int32]bool
 	partitions int
 	scheduled  map[string]time.Time // connection key + job kind -> when enqueued
+
+	// backfillMu serialises changes to pushed backfills (backfill.go);
+	// backfillTimeout is how long a requested type waits for its push.
+	backfillMu      sync.Mutex
+	backfillTimeout time.Duration
+
+	// registrationRetry is the first wait after a failed webhook
+	// registration; registering names those in flight (subscriptions.go).
+	registrationRetry time.Duration
+	registering       map[string]bool
 }
 
 // Option configures a Worker.
@@ -79,6 +89,8 @@ func NewWorker(env *app.Env, opts ...Option) *Worker {
 		tick:     min(env.Config.PollInterval/10, time.Minute),
 		limiters: map[string]*ingest.Limiter{},
 		owned:    map[int32]bool{}, scheduled: map[string]time.Time{},
+		backfillTimeout:   DefaultBackfillTimeout,
+		registrationRetry: DefaultRegistrationRetry, registering: map[string]bool{},
 	}
 	for _, p := range ingest.All() {
 		w.limiters[p.Name] = ingest.NewLimiter(p.RateLimit)
@@ -257,6 +269,9 @@ func (w *Worker) Handle(ctx context.Context, j schemas.IngestJob) error {
 		if !ok || c.Status != schemas.ConnectionActive || p.Fetch == nil {
 			return nil // disconnected since the webhook: nothing to fetch with
 		}
+		if !Enabled(w.env, c.Tenant, p) {
+			return nil // the tenant disabled the provider since the webhook
+		}
 		s, err := Session(ctx, w.env, w.http, w.limiters[p.Name], p, c)
 		if errors.Is(err, ErrRevoked) {
 			return nil
@@ -283,6 +298,8 @@ func (w *Worker) Handle(ctx context.Context, j schemas.IngestJob) error {
 			return err
 		}
 		return nil
+	case JobDelivered, JobBackfillRetry, JobBackfillCancel:
+		return w.handleBackfillJob(ctx, p, j)
 	case ingest.JobPermissions:
 		c, ok := w.env.Tables.Connections.Get(key)
 		if !ok {
@@ -309,6 +326,15 @@ func (w *Worker) step(ctx context.Context, p ingest.Provider, j schemas.IngestJo
 			return err
 		}
 	}
+	pushed := j.Kind == ingest.TaskBackfill && Pushed(p) && p.Plan != nil
+	if pushed && j.Step == 0 {
+		if err := w.startPushed(ctx, j, p.Plan(j.Kind, j.WindowStart, j.WindowEnd), now); err != nil {
+			return err
+		}
+	}
+	if pushed && w.cancelled(j) {
+		return nil // the cancel ended the run
+	}
 	key := schemas.ConnectionKey(j.Tenant, j.UserID, j.Provider)
 	c, ok := w.env.Tables.Connections.Get(key)
 	if !ok || c.Status != schemas.ConnectionActive {
@@ -322,16 +348,33 @@ func (w *Worker) step(ctx context.Context, p ingest.Provider, j schemas.IngestJo
 		if j.Kind == ingest.TaskPoll {
 			w.advanceCursor(ctx, key, j.WindowEnd)
 		}
+		if pushed {
+			// Done when the pushes arrive (backfill.go); the run waits.
+			run.UpdatedAt, run.Message = now, fmt.Sprintf("%d requests sent; waiting for the pushes", len(tasks))
+			return saveRun(ctx, w.env, run, "")
+		}
 		return finishRun(ctx, w.env, run, j.Items, now, nil)
 	}
 	s, err := Session(ctx, w.env, w.http, w.limiters[p.Name], p, c)
 	if err != nil {
+		if pushed {
+			w.failPushed(ctx, key, err, now)
+		}
 		return finishRun(ctx, w.env, run, j.Items, now, err)
 	}
 	fetched, err := p.Fetch(ctx, s, tasks[j.Step])
+	if ctx.Err() != nil {
+		return ctx.Err() // stopping: the step runs again on restart
+	}
+	if pushed && (err == nil || errors.Is(err, ingest.ErrAlreadyRequested)) {
+		if err := w.requested(ctx, key, tasks[j.Step].DataType, false, err, now); err != nil {
+			return err
+		}
+		err = nil
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err() // stopping: the step runs again on restart
+		if pushed {
+			w.failPushed(ctx, key, err, now)
 		}
 		return finishRun(ctx, w.env, run, j.Items, now, err)
 	}

@@ -24,7 +24,7 @@ import (
 
 func init() {
 	ingest.Extend(provider, func(p *ingest.Provider) {
-		p.Capabilities = ingest.Capabilities{RestPull: true, WebhookPing: true}
+		p.Capabilities = ingest.Capabilities{RestPull: true, WebhookPing: true, WebhookRegistrationAPI: true}
 		// 500 + 20 × users per 15 minutes; the fixed part is budgeted.
 		p.RateLimit = ingest.RateLimit{Requests: 500, Per: 15 * time.Minute}
 		p.OAuth = &ingest.OAuth{
@@ -34,7 +34,7 @@ func init() {
 			APIURL:        "https://www.polaraccesslink.com",
 			AuthStyle:     oauth2.AuthStyleInHeader,
 			Scopes:        []string{"accesslink.read_all"},
-			WebhookSecret: "The signature_secret_key Polar returned when the webhook was created (POST /v3/webhooks); checks Polar-Webhook-Signature.",
+			WebhookSecret: "The signature_secret_key Polar returned when the webhook was created (POST /v3/webhooks); checks Polar-Webhook-Signature. Not needed when wearstream registers the webhook itself (webhook mode), which stores the key encrypted.",
 			Identify:      identify,
 			Deregister:    deregister,
 		}

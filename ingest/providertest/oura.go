@@ -77,6 +77,8 @@ func Oura(t testing.TB) *OuraServer {
 		_ = json.NewEncoder(w).Encode(o.Subscriptions())
 	})
 	s.HandleFunc("POST", "/v2/webhook/subscription", o.subscribe)
+	s.HandleFunc("PUT", "/v2/webhook/subscription/*", o.update)
+	s.HandleFunc("DELETE", "/v2/webhook/subscription/*", o.unsubscribe)
 	return o
 }
 
@@ -165,4 +167,42 @@ func (o *OuraServer) subscribe(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	_ = json.NewEncoder(w).Encode(sub)
+}
+
+// update changes a subscription's callback URL (PUT …/subscription/{id}).
+func (o *OuraServer) update(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/v2/webhook/subscription/")
+	var req struct {
+		CallbackURL string `json:"callback_url"`
+	}
+	if json.NewDecoder(r.Body).Decode(&req) != nil || req.CallbackURL == "" {
+		http.Error(w, "bad subscription", http.StatusUnprocessableEntity)
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range o.subs {
+		if o.subs[i].ID == id {
+			o.subs[i].CallbackURL = req.CallbackURL
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(o.subs[i])
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNotFound)
+}
+
+// unsubscribe deletes a subscription (DELETE …/subscription/{id}).
+func (o *OuraServer) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/v2/webhook/subscription/")
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := range o.subs {
+		if o.subs[i].ID == id {
+			o.subs = append(o.subs[:i], o.subs[i+1:]...)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNotFound)
 }

@@ -46,6 +46,7 @@ func Polar(t testing.TB) *Server {
 	s.BasicAuth = true
 	s.TokenExtra = map[string]any{"x_user_id": PolarUserID}
 	s.Handle("POST", "/v3/users", 200, []byte(`{"polar-user-id": 475, "member-id": "x"}`))
+	AcceptPolarWebhooks(s)
 	s.Handle("DELETE", fmt.Sprintf("/v3/users/%d", PolarUserID), 204, nil)
 	exercise := s.Fixture("polar", "polar_exercise.json", PolarHost)
 	s.Handle("GET", "/v3/exercises", 200, append(append([]byte("["), exercise...), ']'))

@@ -266,6 +266,15 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	auth := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	app := r.Header.Get("X-Client-Id") == s.ClientID && r.Header.Get("X-Client-Secret") == s.ClientSecret
+	if id, secret, ok := r.BasicAuth(); ok && id == s.ClientID && secret == s.ClientSecret {
+		app = true // Polar's webhook API
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		_ = r.ParseForm()
+	}
+	if r.FormValue("client_id") == s.ClientID && r.FormValue("client_secret") == s.ClientSecret {
+		app = true // Strava's push subscription API
+	}
 	if !s.access[auth] && !app { // a user's token, or the client's credentials (Oura's subscription API)
 		w.WriteHeader(http.StatusUnauthorized)
 		return

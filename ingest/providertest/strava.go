@@ -21,6 +21,7 @@ func Strava(t testing.TB) *Server {
 	s.Handle("GET", "/activities/15551234567/streams", 200, s.Fixture("strava", "strava_streams.json", ""))
 	s.Handle("GET", "/athlete/activities", 200, s.Fixture("strava", "strava_activity_list.json", ""))
 	s.Handle("POST", "/oauth/deauthorize", 200, []byte(`{"access_token": "revoked"}`))
+	acceptStravaSubscriptions(s)
 	return s
 }
 

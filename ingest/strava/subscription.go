@@ -8,6 +8,7 @@ package strava
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,6 +16,49 @@ import (
 
 	"github.com/wearstream/wearstream/ingest"
 )
+
+func init() {
+	ingest.Extend(provider, func(p *ingest.Provider) {
+		p.Subscriptions = &ingest.Subscriptions{List: list, Ensure: ensure, Delete: remove}
+	})
+}
+
+func (sub Subscription) generic() ingest.Subscription {
+	return ingest.Subscription{ID: strconv.FormatInt(sub.ID, 10), CallbackURL: sub.CallbackURL}
+}
+
+// list is Subscriptions as ingest names them.
+func list(ctx context.Context, s *ingest.Session) ([]ingest.Subscription, error) {
+	subs, err := Subscriptions(ctx, s)
+	out := make([]ingest.Subscription, len(subs))
+	for i, sub := range subs {
+		out[i] = sub.generic()
+	}
+	return out, err
+}
+
+// ensure is Subscribe, answering the subscription.
+func ensure(ctx context.Context, s *ingest.Session, callbackURL string) ([]ingest.Subscription, error) {
+	id, err := Subscribe(ctx, s, callbackURL)
+	if err != nil {
+		return nil, err
+	}
+	return []ingest.Subscription{{ID: strconv.FormatInt(id, 10), CallbackURL: callbackURL}}, nil
+}
+
+// remove is DeleteSubscription of a textual id.
+func remove(ctx context.Context, s *ingest.Session, id string) error {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return fmt.Errorf("strava subscription %q: %w", id, ingest.ErrNoSubscription)
+	}
+	err = DeleteSubscription(ctx, s, n)
+	var se *ingest.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		return fmt.Errorf("strava subscription %s: %w", id, ingest.ErrNoSubscription)
+	}
+	return err
+}
 
 // Subscription is a push subscription as Strava lists it.
 type Subscription struct {

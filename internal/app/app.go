@@ -155,6 +155,12 @@ func TopicSpecs(t schemas.Topics, partitions int32) []kafka.TopicSpec {
 	// The audit log and the used OAuth states (schemas/audit.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.Audit(), Partitions: partitions},
 		kafka.TopicSpec{Name: t.State(schemas.StateOAuthStates), Partitions: 1, Compacted: true})
+	// Each tenant's provider settings (schemas/providers.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateProviderSettings), Partitions: 1, Compacted: true})
+	// Pushed history backfills (schemas/backfill.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateBackfills), Partitions: 1, Compacted: true})
+	// Providers' webhook subscription registrations (schemas/subscriptions.go).
+	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateSubscriptions), Partitions: 1, Compacted: true})
 	// The erasure list (internal/state/erasures.go).
 	specs = append(specs, kafka.TopicSpec{Name: t.State(schemas.StateErasures), Partitions: 1, Compacted: true},
 		kafka.TopicSpec{Name: t.State(schemas.StateRetention), Partitions: 1, Compacted: true})

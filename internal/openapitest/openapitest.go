@@ -25,9 +25,12 @@ import (
 )
 
 func init() {
-	// The gateway's text answers: the reference page and the metrics.
+	// The gateway's text answers: the reference page, the metrics, the
+	// provider icons and the sync streams.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/openmetrics-text", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
 }
 
 // Checker checks responses against one OpenAPI document.

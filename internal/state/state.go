@@ -337,6 +337,15 @@ type Tables struct {
 	// Priorities are each tenant's data-source priorities, by tenant.
 	Priorities *Table[schemas.SourcePriorities]
 
+	// ProviderSettings are each tenant's provider settings (enabled, live
+	// sync mode, granularity), by tenant.
+	ProviderSettings *Table[schemas.ProviderSettings]
+	// Backfills are the pushed history backfills (Garmin's), by
+	// schemas.ConnectionKey.
+	Backfills *Table[schemas.Backfill]
+	// Registrations are the providers' webhook subscription registrations,
+	// by provider.
+	Registrations *Table[schemas.Registration]
 	// Erasures is the erasure list, by user id.
 	Erasures *Erasures
 	// Retention is each tenant's retention setting, by tenant.
@@ -365,8 +374,11 @@ func NewTables(s *Store, t schemas.Topics) *Tables {
 
 		Priorities: NewTable[schemas.SourcePriorities](s, t.State(schemas.StatePriorities)),
 
-		Erasures:  newErasures(s, t),
-		Retention: NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
+		ProviderSettings: NewTable[schemas.ProviderSettings](s, t.State(schemas.StateProviderSettings)),
+		Backfills:        NewTable[schemas.Backfill](s, t.State(schemas.StateBackfills)),
+		Registrations:    NewTable[schemas.Registration](s, t.State(schemas.StateSubscriptions)),
+		Erasures:         newErasures(s, t),
+		Retention:        NewTable[schemas.Retention](s, t.State(schemas.StateRetention)),
 	}
 }
 
