@@ -1,8 +1,8 @@
 # wearstream: two commands do everything on a fresh machine.
 #   make dev   runs the whole system on the embedded stack
 #   make test  runs every test, end to end included
-# Both install what they need first (clickhouse-server, node and npm with
-# apt, Go modules, the pinned npm packages the tests drive).
+# Both install what they need first (clickhouse-server, node and npm,
+# chromium with apt, Go modules, the pinned npm packages the tests drive).
 
 GO        ?= go
 BIN       := bin/wearstream
@@ -10,7 +10,7 @@ PKGS      := ./...
 # Packages whose code runs goroutines get the race detector.
 RACE_PKGS := ./internal/state/... ./processors/... ./sinks/... ./gateway/...
 
-.PHONY: dev test chaos deps clickhouse promtool node npm build vet bench fuzz clean
+.PHONY: dev test chaos deps clickhouse promtool chromium node npm build vet bench fuzz clean
 
 dev: deps build
 	./$(BIN) dev
@@ -35,8 +35,18 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-deps: clickhouse promtool npm
+deps: clickhouse promtool chromium npm
 	$(GO) mod download
+
+# Debian's chromium, headless, is the browser the console's test drives
+# (cmd/wearstream/console_test.go, through chromedp). Installed with apt
+# when missing (needs root or sudo).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  echo "installing chromium with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
 
 # promtool (Debian's prometheus package) checks the metrics exposition and
 # the alert rules in the tests.

@@ -112,6 +112,13 @@ var wantRoles = map[string]string{
 	"PUT /api/v1/priorities/providers/:name":                               "admin",
 	"PUT /api/v1/providers/:provider/webhooks/subscriptions/:id":           "admin",
 	"PUT /api/v1/settings/retention":                                       "admin",
+	"GET /console/*":                                                       "public",
+	"GET /api/v1/me":                                                       "read",
+	"GET /api/v1/users/:user_id/events/workouts/:id/laps":                  "read",
+	"GET /api/v1/webhooks/messages/:id":                                    "read",
+	"POST /api/v1/api-keys":                                                "admin",
+	"GET /api/v1/api-keys":                                                 "admin",
+	"DELETE /api/v1/api-keys/:id":                                          "admin",
 }
 
 // TestRolesRouteByRoute calls every registered route with no key, with a

@@ -127,6 +127,9 @@ func (g *Gateway) table() []route {
 		{method: "GET", path: "/metrics", role: public, handler: g.serveMetrics},
 		{method: "GET", path: "/openapi.json", role: public, handler: g.serveOpenAPI},
 		{method: "GET", path: "/docs", role: public, handler: g.serveDocs},
+		// The console's files (console.go); its data comes from the API.
+		{method: "GET", path: "/console/*", role: public, handler: g.serveConsole},
+		{method: "GET", path: "/me", role: RoleRead, handler: g.me},
 		{method: "GET", path: "/webhooks/event-types", role: public, handler: g.listEventTypes},
 		{method: "GET", path: "/meta/series-types", role: public, handler: g.listSeriesTypes},
 		{method: "GET", path: "/meta/workout-types", role: public, handler: g.listWorkoutTypes},
@@ -168,6 +171,7 @@ func (g *Gateway) table() []route {
 		// The read API (readapi.go).
 		{method: "GET", path: "/users/:user_id/timeseries", role: RoleRead, handler: g.timeseries},
 		{method: "GET", path: "/users/:user_id/events/workouts", role: RoleRead, handler: g.workoutEvents},
+		{method: "GET", path: "/users/:user_id/events/workouts/:id/laps", role: RoleRead, handler: g.workoutLaps},
 		{method: "GET", path: "/users/:user_id/events/sleep", role: RoleRead, handler: g.sleepEvents},
 		{method: "DELETE", path: "/users/:user_id/events/workouts/:id", role: RoleMember, handler: g.deleteEvent(reads.WorkoutRecord, ingest.DeleteWorkouts)},
 		{method: "DELETE", path: "/users/:user_id/events/sleep/:id", role: RoleMember, handler: g.deleteEvent(reads.SleepRecord, ingest.DeleteSleep)},
@@ -206,6 +210,9 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/providers/:provider/users/:user_id/backfill/:type/retry", role: RoleMember, handler: g.backfillRetry},
 		{method: "POST", path: "/users/:user_id/invitation-code", role: RoleMember, handler: g.createInvitationCode},
 
+		{method: "POST", path: "/api-keys", role: RoleAdmin, body: bodyJSON, handler: g.createAPIKey},
+		{method: "GET", path: "/api-keys", role: RoleAdmin, handler: g.listAPIKeys},
+		{method: "DELETE", path: "/api-keys/:id", role: RoleAdmin, handler: g.revokeAPIKey},
 		{method: "POST", path: "/applications", role: RoleAdmin, body: bodyJSON, handler: g.createApplication},
 		{method: "GET", path: "/applications", role: RoleAdmin, handler: g.listApplications},
 		{method: "GET", path: "/applications/:app_id", role: RoleAdmin, handler: g.getApplication},
@@ -225,6 +232,7 @@ func (g *Gateway) table() []route {
 		{method: "POST", path: "/webhooks/endpoints/:id/recover", role: RoleAdmin, body: bodyJSON, handler: g.recoverEndpoint},
 		{method: "GET", path: "/webhooks/endpoints/:id/attempts", role: RoleRead, handler: g.listAttempts},
 		{method: "GET", path: "/webhooks/messages", role: RoleRead, handler: g.listMessages},
+		{method: "GET", path: "/webhooks/messages/:id", role: RoleRead, handler: g.getMessage},
 		{method: "POST", path: "/webhooks/messages/:id/resend", role: RoleAdmin, body: bodyJSON, handler: g.resendMessage},
 
 		{method: "GET", path: "/audit", role: RoleAdmin, handler: g.listAudit},
@@ -234,7 +242,7 @@ func (g *Gateway) table() []route {
 }
 
 // rootPaths are the routes served at the root rather than under /api/v1.
-var rootPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true, "/docs": true}
+var rootPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true, "/docs": true, "/console/*": true}
 
 // fullPath is the route's path as registered.
 func (r route) fullPath() string {

@@ -417,3 +417,25 @@ func (g *Gateway) loggedMessage(ctx context.Context, tenant, id string) (webhook
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// getMessage answers one logged message: its type, user, payload (the
+// request body every attempt sent, with the message id as webhook-id) and
+// the endpoints it went to.
+func (g *Gateway) getMessage(c *fiber.Ctx) error {
+	if err := g.requireLog(); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	if !validCursorID(id) {
+		return badRequest("invalid_field", "id: not a message id")
+	}
+	m, endpoints, err := g.loggedMessage(c.UserContext(), who(c).Tenant, id)
+	if err != nil {
+		return err
+	}
+	var user *string
+	if m.UserID != "" {
+		user = &m.UserID
+	}
+	return c.JSON(fiber.Map{"id": m.ID, "event_type": m.Type, "user_id": user, "payload": json.RawMessage(m.Body), "endpoint_ids": endpoints})
+}

@@ -61,17 +61,18 @@ func main() {
 	dir := flag.String("dir", "", "data directory of the ClickHouse child (default: temporary, removed at the end)")
 	optimize := flag.Bool("optimize", true, "merge the loaded tables to one part per partition (OPTIMIZE FINAL) before measuring")
 	asJSON := flag.Bool("json", false, "also print the results as JSON")
+	only := flag.String("only", "", "measure only the queries whose name contains this")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *users, *days, *requests, *concurrency, *addr, *database, *dir, *optimize, *asJSON); err != nil {
+	if err := run(ctx, *users, *days, *requests, *concurrency, *addr, *database, *dir, *optimize, *asJSON, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "reads benchmark:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, users, days, requests, concurrency int, addr, database, dir string, optimize, asJSON bool) error {
+func run(ctx context.Context, users, days, requests, concurrency int, addr, database, dir string, optimize, asJSON bool, only string) error {
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 	if addr == "" {
 		if dir == "" {
@@ -157,16 +158,32 @@ func run(ctx context.Context, users, days, requests, concurrency int, addr, data
 			p, err := r.Workouts(ctx, reads.EventQuery{Tenant: benchTenant, UserID: u, StartDate: firstDate, EndDate: lastDate})
 			return len(p.Items), err
 		}},
+		// The console's chart (gateway/console/userdata.js) picks the
+		// resolution from the range: 15min for a week, 1day past 40 days.
+		{"console chart: the last 7 days of heart rate at 15min", func(ctx context.Context, r *reads.Reader, u string) (int, error) {
+			p, err := r.Timeseries(ctx, reads.TimeseriesQuery{Tenant: benchTenant, UserID: u, Start: day(days - 7), End: day(days),
+				Types: []string{"heart_rate"}, Resolution: reads.Quarter, Limit: reads.MaxLimit})
+			return len(p.Items), err
+		}},
+		{fmt.Sprintf("console chart: all %d days of heart rate at 1day", days), func(ctx context.Context, r *reads.Reader, u string) (int, error) {
+			p, err := r.Timeseries(ctx, reads.TimeseriesQuery{Tenant: benchTenant, UserID: u, Start: d.start, End: day(days),
+				Types: []string{"heart_rate"}, Resolution: reads.OneDay, Limit: reads.MaxLimit})
+			return len(p.Items), err
+		}},
 	}
 
 	before := loadAverage()
 	began := time.Now().Add(-time.Second)
 	var results []result
 	for _, q := range queries {
+		if only != "" && !strings.Contains(q.name, only) {
+			continue
+		}
 		res, err := measure(ctx, r, q, users, requests, concurrency)
 		if err != nil {
 			return err
 		}
+		slog.Info("measured", "query", q.name, "p50_ms", res.P50MS, "p99_ms", res.P99MS)
 		results = append(results, res)
 	}
 	after := loadAverage()

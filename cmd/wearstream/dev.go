@@ -226,11 +226,12 @@ func printDev(cfg config.Config, key string) {
 wearstream dev is running (Ctrl-C stops everything)
 
   HTTP API         http://%s   (GET /readyz, /api/v1/...)
+  Console          http://%s/console/   (log in with the API key)
   Kafka            %s
   Schema registry  %s
   ClickHouse       %s  (native protocol, database %s)
   Data directory   %s
-`, cfg.HTTPAddr, strings.Join(cfg.KafkaBrokers, ","), cfg.SchemaRegistryURL, cfg.ClickHouseAddr, cfg.ClickHouseDatabase, cfg.DataDir)
+`, cfg.HTTPAddr, cfg.HTTPAddr, strings.Join(cfg.KafkaBrokers, ","), cfg.SchemaRegistryURL, cfg.ClickHouseAddr, cfg.ClickHouseDatabase, cfg.DataDir)
 	switch {
 	case key != "" && key == cfg.BootstrapAPIKey:
 		fmt.Printf("  API key          the value of WEARSTREAM_BOOTSTRAP_API_KEY (tenant %q)\n\n", defaultTenant)
