@@ -49,17 +49,14 @@ func WithMetrics(reg *metrics.Registry) Option {
 // template; a request that matched no route counts as "unmatched".
 func observe(c *fiber.Ctx) error {
 	start := time.Now()
-	err := c.Next()
-	status := c.Response().StatusCode()
-	if err != nil {
-		if fe, ok := err.(*fiber.Error); ok {
-			status = fe.Code
-		} else if e, ok := err.(*Error); ok {
-			status = e.Status
-		} else {
-			status = fiber.StatusInternalServerError
+	if err := c.Next(); err != nil {
+		// Answer the error here, as the app would, so that the status
+		// counted is the one sent.
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
+	status := c.Response().StatusCode()
 	route := c.Route().Path
 	if status == fiber.StatusNotFound && route == "/" {
 		route = "unmatched"
@@ -69,7 +66,7 @@ func observe(c *fiber.Ctx) error {
 	route = strings.Clone(route)
 	httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	httpSeconds.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
-	return err
+	return nil
 }
 
 // serveMetrics answers GET /metrics, or 404 without a registry.

@@ -280,8 +280,6 @@ func (p *Processor) processBatch(ctx context.Context, fetches kgo.Fetches) error
 		// batch reads the changelogs again.
 		p.sleep.reset()
 		p.records.reset()
-	}
-	if err != nil || !committed {
 		transactions.WithLabelValues("aborted").Inc()
 		p.stats.Aborted.Add(1)
 	}
